@@ -1,0 +1,112 @@
+// allmenning case put | show | retract
+#include <iostream>
+
+#include "cli/cli.h"
+#include "protocol/case_json.h"
+
+namespace allmenning::cli {
+namespace {
+
+std::string textOf(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_array()) {
+    std::string out;
+    for (const auto& x : v) {
+      if (!out.empty()) out += x.is_string() ? ", " : "\n             ";
+      out += textOf(x);
+    }
+    return out;
+  }
+  if (v.is_object()) {
+    std::string out;
+    for (const auto& [k, x] : v.items()) out += (out.empty() ? "" : ", ") + k + "=" + textOf(x);
+    return out;
+  }
+  return v.dump();
+}
+
+void printHistory(const Json& history) {
+  std::cout << "\nhistory\n";
+  for (const auto& v : history) {
+    std::printf("  seq %-6llu %s  %-8s %-16s %s\n",
+                static_cast<unsigned long long>(v["seq"].get<uint64_t>()),
+                v["time"].get<std::string>().c_str(), v["kind"].get<std::string>().c_str(),
+                v.contains("status") ? v["status"].get<std::string>().c_str() : "-",
+                v["entryHash"].get<std::string>().c_str());
+  }
+}
+
+void printCase(const Json& c) {
+  auto line = [](const char* label, const std::string& value) {
+    std::printf("%-12s %s\n", label, value.c_str());
+  };
+  line("case", c["case"]);
+  std::string name = c["authorName"].is_null() ? "name not published"
+                                               : c["authorName"].get<std::string>() + ", self-declared";
+  line("author", c["author"].get<std::string>() + " (" + name + ")");
+  line("seq", std::to_string(c["seq"].get<uint64_t>()));
+  line("entry", c["entryHash"]);
+  line("signature", c["signature"]);
+  line("chain", c["chain"]);
+  line("time", c["time"]);
+  if (c["retracted"].get<bool>()) line("retracted", "yes: hidden from search");
+  std::cout << "\n";
+  for (const auto& [key, value] : c["record"].items()) line(key.c_str(), textOf(value));
+  if (c.contains("history")) printHistory(c["history"]);
+}
+
+}  // namespace
+
+void addCase(CLI::App& app, Globals& g) {
+  auto* group = app.add_subcommand("case", "Publish, show and retract cases");
+  group->require_subcommand(1);
+  group->fallthrough();
+
+  auto* put = group->add_subcommand("put", "Create or update a case from a JSON file; prints its id");
+  auto file = std::make_shared<std::string>();
+  put->add_option("FILE", *file, "Case file in the case format (docs/case-format.md), or -")
+      ->required();
+  put->callback([&g, file] {
+    withNode(g, [&](Node& node) -> Status {
+      auto text = readInputFile(*file, kMaxCaseJsonBytes);
+      if (!text.isOk()) return text.status();
+      auto r = node.putCase(*text);
+      if (!r.isOk()) return r.status().withContext(*file);
+      std::cout << caseRef(r->key) << "\n";
+      std::cerr << (r->unchanged ? "unchanged: identical to seq " : "published as seq ") << r->seq
+                << "\n";
+      return Status::ok();
+    });
+  });
+
+  auto* show = group->add_subcommand("show", "Show a case, who signed it, and whether it verifies");
+  auto ref = std::make_shared<std::string>();
+  auto history = std::make_shared<bool>(false);
+  show->add_option("ID", *ref, "<author-hex>/<id>, or <id> for this node's own case")->required();
+  show->add_flag("--history", *history, "List every version");
+  show->callback([&g, ref, history] {
+    withNode(g, [&](Node& node) -> Status {
+      auto key = node.parseCaseRef(*ref);
+      if (!key.isOk()) return key.status();
+      auto c = node.showCase(*key, *history);
+      if (!c.isOk()) return c.status();
+      g.json ? printJson(*c) : printCase(*c);
+      return Status::ok();
+    });
+  });
+
+  auto* retract = group->add_subcommand("retract", "Retract one of this node's cases");
+  auto rref = std::make_shared<std::string>();
+  retract->add_option("ID", *rref, "<id> or <author-hex>/<id>")->required();
+  retract->callback([&g, rref] {
+    withNode(g, [&](Node& node) -> Status {
+      auto key = node.parseCaseRef(*rref);
+      if (!key.isOk()) return key.status();
+      ALM_RETURN_IF_ERROR(node.retractCase(*key));
+      std::cout << "retracted " << caseRef(*key) << "\n";
+      return Status::ok();
+    });
+  });
+}
+
+}  // namespace allmenning::cli

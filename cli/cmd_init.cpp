@@ -1,0 +1,52 @@
+// allmenning init | id
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace allmenning::cli {
+
+void addInit(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("init", "Create a node: config, Ed25519 key and database");
+  auto options = std::make_shared<InitOptions>();
+  Config& c = options->config;
+  cmd->add_option("--name", c.name, "Name of the body running this node")->required();
+  cmd->add_option("--orgnr", c.orgnr, "Organisation number (9 digits, MOD11)");
+  cmd->add_option("--kommunenummer", c.kommunenummer, "Municipality number (4 digits)");
+  cmd->add_option("--listen", c.listen, "P2P listen address HOST:PORT")->capture_default_str();
+  cmd->add_option("--network", c.network, "Federation name")->capture_default_str();
+  cmd->callback([&g, options] {
+    Status st = Node::init(g.home, *options, systemClock());
+    if (!st.isOk()) {
+      g.exitCode = fail(st);
+      return;
+    }
+    auto node = openNode(g);
+    if (!node.isOk()) {
+      g.exitCode = fail(node.status());
+      return;
+    }
+    if (g.json) {
+      printJson(Json{{"home", g.home}, {"id", toHex((*node)->id())}});
+    } else {
+      std::cout << "created node \"" << options->config.name << "\" in " << g.home << "\n"
+                << "id " << toHex((*node)->id()) << "\n";
+    }
+  });
+}
+
+void addId(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("id", "Print this node's public key (64 hex characters)");
+  cmd->callback([&g] {
+    withNode(g, [&](Node& node) {
+      std::string hex = toHex(node.id());
+      if (g.json) {
+        printJson(Json{{"id", hex}, {"name", node.config().name}});
+      } else {
+        std::cout << hex << "\n";
+      }
+      return Status::ok();
+    });
+  });
+}
+
+}  // namespace allmenning::cli

@@ -1,0 +1,84 @@
+// allmenning search
+#include <iostream>
+
+#include "cli/cli.h"
+#include "protocol/case_rules.h"
+
+namespace allmenning::cli {
+namespace {
+
+struct SearchArgs {
+  SearchFilter filter;
+  std::string author;
+  std::string text;
+};
+
+// Checks the filter values so a typo is reported instead of matching nothing.
+Status checkArgs(SearchArgs& a) {
+  const std::string& cpv = a.filter.cpvPrefix;
+  if (!cpv.empty() && (cpv.size() > 10 || cpv.find_first_not_of("0123456789-") != cpv.npos)) {
+    return Status::invalid("--cpv: \"" + cpv + "\" is not a CPV code prefix (digits, DDDDDDDD-D)");
+  }
+  if (!a.filter.kommune.empty() && !rules::isValidKommunenummer(a.filter.kommune)) {
+    return Status::invalid("--kommune: \"" + a.filter.kommune + "\" is not 4 digits");
+  }
+  if (!a.author.empty()) {
+    auto key = fromHexFixed<32>(a.author);
+    if (!key) return Status::invalid("--author: must be 64 hex digits");
+    a.filter.author = *key;
+  }
+  if (!a.text.empty()) {
+    return Status::invalid("free-text search is not available yet; use the filters");
+  }
+  return Status::ok();
+}
+
+void printRows(const Json& rows) {
+  for (const auto& r : rows) {
+    std::string who = r["authorName"].is_null() ? r["author"].get<std::string>().substr(0, 16)
+                                                : r["authorName"].get<std::string>();
+    std::cout << r["case"].get<std::string>() << "\n    " << r["title"].get<std::string>()
+              << "\n    " << who << " | " << r["procedure"].get<std::string>() << " | "
+              << r["status"].get<std::string>() << " | updated " << r["updated"].get<std::string>()
+              << "\n";
+  }
+  std::cout << rows.size() << (rows.size() == 1 ? " case\n" : " cases\n");
+}
+
+}  // namespace
+
+void addSearch(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("search", "Find cases by CPV, procedure, sector, status, ...");
+  auto a = std::make_shared<SearchArgs>();
+  const std::vector<std::string> procedures = {
+      "open", "restricted", "negotiated", "competitive-dialogue", "innovation-partnership",
+      "pre-commercial", "innovation-competition", "design-contest", "market-consultation", "other"};
+  const std::vector<std::string> sectors = {"health-care", "building", "transport", "water-waste",
+                                            "education", "administration", "emergency",
+                                            "environment", "culture", "other"};
+  const std::vector<std::string> statuses = {"planning", "market-dialogue", "tendering",
+                                             "development", "implementation", "completed",
+                                             "cancelled", "failed"};
+  cmd->add_option("TEXT", a->text, "Free text (not available yet)");
+  cmd->add_option("--cpv", a->filter.cpvPrefix, "CPV code prefix, e.g. 72 or 72000000-5");
+  cmd->add_option("--procedure", a->filter.procedure, "Procedure code")
+      ->check(CLI::IsMember(procedures));
+  cmd->add_option("--sector", a->filter.sector, "Sector code")->check(CLI::IsMember(sectors));
+  cmd->add_option("--status", a->filter.status, "Status code")->check(CLI::IsMember(statuses));
+  cmd->add_option("--kommune", a->filter.kommune, "A buyer's kommunenummer (4 digits)");
+  cmd->add_option("--author", a->author, "Author public key (64 hex)");
+  cmd->add_option("--limit", a->filter.limit, "Most results to show")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  cmd->callback([&g, a] {
+    withNode(g, [&](Node& node) -> Status {
+      ALM_RETURN_IF_ERROR(checkArgs(*a));
+      auto rows = node.search(a->filter);
+      if (!rows.isOk()) return rows.status();
+      g.json ? printJson(*rows) : printRows(*rows);
+      return Status::ok();
+    });
+  });
+}
+
+}  // namespace allmenning::cli

@@ -1,0 +1,81 @@
+// allmenning export | import
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace allmenning::cli {
+namespace {
+
+const std::vector<std::string> kFormats = {"jsonl", "ocds"};
+
+Status requireJsonl(const std::string& format) {
+  if (format == "jsonl") return Status::ok();
+  return Status::invalid("--format " + format + " is not available yet; use --format jsonl");
+}
+
+// Writes the export to `path` atomically, so a failed export leaves no part.
+Status exportToFile(Node& node, const std::string& path) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::invalid(tmp + ": cannot open for writing");
+    Status st = node.exportJsonl(out);
+    out.close();
+    if (st.isOk() && !out) st = Status::ioError("writing " + tmp);
+    if (!st.isOk()) {
+      ::unlink(tmp.c_str());
+      return st;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::ioError("renaming " + tmp);
+  return Status::ok();
+}
+
+}  // namespace
+
+void addExport(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("export", "Write every entry (signed, verifiable) to stdout");
+  auto format = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  cmd->add_option("--format", *format, "jsonl")->required()->check(CLI::IsMember(kFormats));
+  cmd->add_option("-o,--output", *output, "Write to FILE (atomically) instead of stdout");
+  cmd->callback([&g, format, output] {
+    withNode(g, [&](Node& node) -> Status {
+      ALM_RETURN_IF_ERROR(requireJsonl(*format));
+      if (!output->empty()) return exportToFile(node, *output);
+      return node.exportJsonl(std::cout);
+    });
+  });
+}
+
+void addImport(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand(
+      "import", "Import entries or case records from a file; prints each case id once durable");
+  auto format = std::make_shared<std::string>();
+  auto file = std::make_shared<std::string>();
+  cmd->add_option("--format", *format, "jsonl")->required()->check(CLI::IsMember(kFormats));
+  cmd->add_option("FILE", *file, "File to import")->required();
+  cmd->callback([&g, format, file] {
+    withNode(g, [&](Node& node) -> Status {
+      ALM_RETURN_IF_ERROR(requireJsonl(*format));
+      auto committed = [](const std::string& ref) { std::cout << ref << std::endl; };
+      auto progress = [](uint64_t lines) { std::cerr << "import: " << lines << " lines\n"; };
+      auto report = node.importJsonl(*file, committed, progress);
+      if (!report.isOk()) return report.status();
+      std::cerr << "imported " << report->stored << " entries from " << report->lines
+                << " lines (" << report->duplicates << " already present, " << report->refused
+                << " refused)\n";
+      for (const auto& e : report->errors) std::cerr << "  " << e << "\n";
+      if (report->refused > 0) {
+        return Status::refused(std::to_string(report->refused) +
+                               " entries were refused by the chain rules");
+      }
+      return Status::ok();
+    });
+  });
+}
+
+}  // namespace allmenning::cli

@@ -1,0 +1,29 @@
+// allmenning verify
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace allmenning::cli {
+
+void addVerify(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand(
+      "verify", "Re-check every signature, hash link, payload hash and RocksDB checksum");
+  cmd->callback([&g] {
+    withNode(g, [&](Node& node) -> Status {
+      auto report = node.verify([](uint64_t n) { std::cerr << "verify: " << n << " entries\n"; });
+      if (!report.isOk()) return Status::corruption("verify FAILED: " + report.status().message());
+      if (g.json) {
+        printJson(Json{{"ok", true},
+                       {"entries", report->entries},
+                       {"authors", report->authors},
+                       {"payloadsMissing", report->payloadsMissing}});
+      } else {
+        std::cout << "verified " << report->entries << " entries from " << report->authors
+                  << " authors: signatures, hash chains, payload hashes and RocksDB checksums OK\n";
+      }
+      return Status::ok();
+    });
+  });
+}
+
+}  // namespace allmenning::cli

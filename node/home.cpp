@@ -1,0 +1,165 @@
+#include "node/home.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "protocol/case_rules.h"
+
+namespace allmenning {
+namespace {
+
+Status sysError(const std::string& what) {
+  return Status::ioError(what + ": " + std::strerror(errno));
+}
+
+Status writeAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sysError("writing " + path);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::ok();
+}
+
+Status fsyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return sysError("opening " + dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? Status::ok() : sysError("syncing " + dir);
+}
+
+bool isValidListen(const std::string& s) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string port = s.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != port.npos) {
+    return false;
+  }
+  return std::stoi(port) <= 65535;
+}
+
+}  // namespace
+
+Status checkConfig(const Config& c) {
+  if (c.name.empty() || !rules::isValidUtf8(c.name) || rules::codePoints(c.name) > 300) {
+    return Status::invalid("name: must be 1..300 characters");
+  }
+  if (!c.orgnr.empty() && !rules::isValidOrgnr(c.orgnr)) {
+    return Status::invalid("orgnr: " + c.orgnr + " is not 9 digits passing the MOD11 check");
+  }
+  if (!c.kommunenummer.empty() && !rules::isValidKommunenummer(c.kommunenummer)) {
+    return Status::invalid("kommunenummer: " + c.kommunenummer + " is not 4 digits");
+  }
+  if (!isValidListen(c.listen)) {
+    return Status::invalid("listen: \"" + c.listen + "\" is not HOST:PORT");
+  }
+  if (c.network.empty() || !rules::isValidId(c.network)) {
+    return Status::invalid("network: \"" + c.network + "\" must match [a-z0-9][a-z0-9-]{0,79}");
+  }
+  return Status::ok();
+}
+
+std::string renderConfig(const Config& c) {
+  toml::table node{{"name", c.name}, {"listen", c.listen}, {"network", c.network}};
+  if (!c.orgnr.empty()) node.insert("orgnr", c.orgnr);
+  if (!c.kommunenummer.empty()) node.insert("kommunenummer", c.kommunenummer);
+  std::ostringstream out;
+  out << "# Allmenning node configuration; see docs/configuration.md\n"
+      << toml::table{{"node", node}} << "\n";
+  return out.str();
+}
+
+Result<Config> loadConfig(const std::string& path) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path << ": " << e.description() << " at " << e.source().begin;
+    return Status::invalid(msg.str());
+  }
+  Config c;
+  for (auto&& [key, value] : t) {
+    if (key != "node") return Status::invalid(path + ": unknown section [" + std::string(key) + "]");
+  }
+  const toml::table* node = t["node"].as_table();
+  if (node == nullptr) return Status::invalid(path + ": missing section [node]");
+  for (auto&& [key, value] : *node) {
+    std::string k(key.str());
+    std::string* slot = k == "name"            ? &c.name
+                        : k == "orgnr"         ? &c.orgnr
+                        : k == "kommunenummer" ? &c.kommunenummer
+                        : k == "listen"        ? &c.listen
+                        : k == "network"       ? &c.network
+                                               : nullptr;
+    if (slot == nullptr) return Status::invalid(path + ": node." + k + ": unknown key");
+    if (!value.is_string()) return Status::invalid(path + ": node." + k + ": must be a string");
+    *slot = value.as_string()->get();
+  }
+  Status st = checkConfig(c);
+  if (!st.isOk()) return st.withContext(path);
+  return c;
+}
+
+Status writeFileAtomic(const std::string& path, std::string_view data, unsigned mode) {
+  std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());  // a leftover from a crash; O_EXCL below refuses anything else
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) return sysError("creating " + tmp);
+  Status st = writeAll(fd, data, tmp);
+  if (st.isOk() && ::fsync(fd) != 0) st = sysError("syncing " + tmp);
+  ::close(fd);
+  if (st.isOk() && ::rename(tmp.c_str(), path.c_str()) != 0) st = sysError("renaming " + tmp);
+  if (!st.isOk()) {
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  return fsyncDir(std::filesystem::path(path).parent_path().string());
+}
+
+Status writeNewKey(const std::string& path, const SecretKey& key) {
+  if (std::filesystem::exists(std::filesystem::symlink_status(path))) {
+    return Status::refused(path + " already exists; refusing to overwrite a key");
+  }
+  return writeFileAtomic(path, asChars(key.secretBytes()), 0600);
+}
+
+Result<std::unique_ptr<SecretKey>> loadKey(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ELOOP) return Status::refused(path + " is a symbolic link; refusing it");
+  if (fd < 0) return sysError("opening key file " + path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return sysError("reading key file " + path);
+  }
+  if ((st.st_mode & 077) != 0) {
+    ::close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+    return Status::refused("key file " + path + " has mode " + mode +
+                           " and may be read by others; fix it with: chmod 600 " + path);
+  }
+  uint8_t buf[SecretKey::kSize + 1];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  Result<std::unique_ptr<SecretKey>> key =
+      n == static_cast<ssize_t>(SecretKey::kSize)
+          ? SecretKey::fromBytes(ByteView(buf, SecretKey::kSize))
+          : Result<std::unique_ptr<SecretKey>>(
+                Status::corruption("key file " + path + " is not 64 bytes"));
+  sodium_memzero(buf, sizeof buf);
+  return key;
+}
+
+}  // namespace allmenning

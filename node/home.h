@@ -1,0 +1,47 @@
+// The node's home folder: config file, key file, database.
+//
+//   <home>/allmenning.toml   config (TOML), see docs/configuration.md
+//   <home>/key               Ed25519 secret key, 64 raw bytes, mode 0600
+//   <home>/db/               RocksDB
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "protocol/crypto.h"
+#include "protocol/status.h"
+
+namespace allmenning {
+
+struct Config {
+  std::string name;
+  std::string orgnr;          // empty when not set
+  std::string kommunenummer;  // empty when not set
+  std::string listen = "0.0.0.0:7400";
+  std::string network = "allmenning";
+};
+
+struct HomePaths {
+  std::string root;
+  std::string config() const { return root + "/allmenning.toml"; }
+  std::string key() const { return root + "/key"; }
+  std::string db() const { return root + "/db"; }
+};
+
+// Checks the values of a config (name, orgnr, kommunenummer, listen, network).
+Status checkConfig(const Config& c);
+Result<Config> loadConfig(const std::string& path);
+std::string renderConfig(const Config& c);
+
+// Writes `data` to `path` atomically: a new temporary file created with
+// O_EXCL|O_NOFOLLOW and `mode`, fsynced, renamed over `path`, and the folder
+// fsynced. A crash leaves either the old file or the new one, never a part.
+Status writeFileAtomic(const std::string& path, std::string_view data, unsigned mode);
+
+// Creates a new key file. Refuses to overwrite an existing one.
+Status writeNewKey(const std::string& path, const SecretKey& key);
+// Reads the key file. Refuses a file that others may read (naming the chmod
+// that fixes it), a symlink, or one of the wrong size.
+Result<std::unique_ptr<SecretKey>> loadKey(const std::string& path);
+
+}  // namespace allmenning

@@ -1,0 +1,102 @@
+// Node: one body's node, wiring its key, config and store. Every CLI command
+// that reads or changes data is a method here, so the same code serves the
+// CLI directly now and through the admin socket when the node runs.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "node/home.h"
+#include "protocol/entry.h"
+#include "storage/store.h"
+#include "storage/verify.h"
+
+namespace allmenning {
+
+using Json = nlohmann::ordered_json;
+// Milliseconds since the epoch. Injected so tests control time.
+using Clock = std::function<int64_t()>;
+Clock systemClock();
+
+struct InitOptions {
+  Config config;
+};
+
+struct PutResult {
+  CaseKey key;
+  uint64_t seq = 0;
+  bool unchanged = false;  // identical to the current version; nothing written
+};
+
+// Counters and callbacks of an import.
+struct ImportReport {
+  uint64_t lines = 0;
+  uint64_t stored = 0;
+  uint64_t duplicates = 0;
+  uint64_t refused = 0;  // refused when applied (chain rules); listed in errors
+  std::vector<std::string> errors;
+};
+
+class Node {
+ public:
+  // Creates <home>: config, key and database, and publishes the profile entry
+  // (seq 1) that names this body. Refuses a home that already has a key.
+  static Status init(const std::string& home, const InitOptions& options, const Clock& clock);
+  static Result<std::unique_ptr<Node>> open(const std::string& home, const Clock& clock);
+
+  const PublicKey& id() const { return key_->publicKey(); }
+  const Config& config() const { return config_; }
+  Store& store() { return *store_; }
+
+  // Parses "<author-hex>/<id>" or "<id>" (this node's own case).
+  Result<CaseKey> parseCaseRef(const std::string& ref) const;
+
+  // Validates a case file's text and publishes it as a new version.
+  Result<PutResult> putCase(std::string_view json);
+  Status retractCase(const CaseKey& key);
+  // The case as `case show --json` prints it; with `history`, every version.
+  Result<Json> showCase(const CaseKey& key, bool history);
+  // One row per match: case ref, title, author name, procedure, status, updated.
+  Result<Json> search(const SearchFilter& filter);
+
+  // Writes every entry as one JSON line (docs/cli.md, "jsonl").
+  Status exportJsonl(std::ostream& out);
+  // Imports a jsonl file. Lines holding a signed entry are verified and
+  // stored as they are; lines holding a case record are published as this
+  // node's own. `committed` is called with each case ref once it is durable.
+  Result<ImportReport> importJsonl(const std::string& path,
+                                   const std::function<void(const std::string&)>& committed,
+                                   const std::function<void(uint64_t)>& progress);
+
+  Result<VerifyReport> verify(const std::function<void(uint64_t)>& progress);
+
+  // Signs and durably stores new entries of this node's own log, in order.
+  // The seqs are reserved durably before signing (docs/architecture.md).
+  Result<std::vector<Entry>> author(std::vector<std::pair<Kind, Bytes>> records);
+
+ private:
+  Node(Config config, std::unique_ptr<SecretKey> key, std::unique_ptr<Store> store, Clock clock)
+      : config_(std::move(config)),
+        key_(std::move(key)),
+        store_(std::move(store)),
+        clock_(std::move(clock)) {}
+  static Status createNode(const HomePaths& paths, const Config& config, const Clock& clock);
+  Status checkReservation(const Head& head);
+  Result<Json> entrySummary(const Entry& e);
+  Result<Json> chainCheck(const PublicKey& author, uint64_t seq);
+
+  Config config_;
+  std::unique_ptr<SecretKey> key_;
+  std::unique_ptr<Store> store_;
+  Clock clock_;
+};
+
+std::string caseRef(const CaseKey& key);
+std::string isoTime(int64_t ms);
+
+}  // namespace allmenning

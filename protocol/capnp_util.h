@@ -1,0 +1,74 @@
+// Canonical Cap'n Proto encoding and bounded decoding.
+//
+// Everything signed or hashed is the canonical form of one struct: a single
+// segment, no segment table, fields in schema order, no trailing zeros. To read
+// such bytes back they are copied into aligned words and opened with limits
+// that match our largest real message, so hostile bytes cannot make the
+// reader walk more than the input holds.
+#pragma once
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <cstring>
+#include <memory>
+
+#include "protocol/bytes.h"
+#include "protocol/status.h"
+
+namespace allmenning {
+
+// The largest payload an entry may carry, in bytes. Frames (1 MiB) must hold
+// one entry with room to spare.
+constexpr size_t kMaxPayloadBytes = 512 * 1024;
+// Deepest struct nesting in our schema is Case -> List(Party) -> Party -> Text;
+// 8 leaves margin without allowing pathological depth.
+constexpr int kMaxNestingDepth = 8;
+
+// Reader limits for a message of `bytes` bytes: traversal bounded by a small
+// multiple of the input size, nesting by our schema's real depth.
+capnp::ReaderOptions readerOptionsFor(size_t bytes);
+
+// The canonical bytes of the struct behind `reader`.
+template <typename Reader>
+Bytes canonicalBytes(Reader reader) {
+  kj::Array<capnp::word> words = capnp::canonicalize(reader);
+  auto chars = words.asBytes();
+  return Bytes(chars.begin(), chars.end());
+}
+
+// Holds canonical bytes copied into aligned words, and a reader over them.
+class CanonicalReader {
+ public:
+  // Refuses input that is empty, not a whole number of words, or too large.
+  static Result<std::unique_ptr<CanonicalReader>> open(ByteView bytes, size_t maxBytes);
+
+  // Returns the root as T, or an error when the bytes do not decode or are not
+  // in canonical form (so each value has exactly one accepted encoding).
+  template <typename T>
+  Result<typename T::Reader> root() {
+    try {
+      auto r = reader_->getRoot<T>();
+      if (!reader_->isCanonical() || !sameBytes(capnp::canonicalize(r))) {
+        return Status::corruption("message is not in canonical form");
+      }
+      return r;
+    } catch (const kj::Exception& e) {
+      return Status::corruption(std::string("malformed message: ") +
+                                e.getDescription().cStr());
+    }
+  }
+
+  CanonicalReader(const CanonicalReader&) = delete;
+  CanonicalReader& operator=(const CanonicalReader&) = delete;
+
+ private:
+  explicit CanonicalReader(ByteView bytes);
+  bool sameBytes(const kj::Array<capnp::word>& words) const;
+
+  kj::Array<capnp::word> words_;
+  std::unique_ptr<capnp::SegmentArrayMessageReader> reader_;
+  kj::ArrayPtr<const capnp::word> segments_[1];
+};
+
+}  // namespace allmenning

@@ -1,0 +1,90 @@
+#include "protocol/records.h"
+
+#include "protocol/capnp_util.h"
+#include "protocol/case_json.h"
+#include "protocol/case_rules.h"
+#include "protocol/schema/allmenning.capnp.h"
+
+namespace allmenning {
+namespace {
+
+std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+}  // namespace
+
+Bytes encodeRetract(const RetractRecord& r) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<schema::Retract>();
+  b.setCaseId(r.caseId);
+  b.setErase(r.erase);
+  return canonicalBytes(b.asReader());
+}
+
+Result<RetractRecord> decodeRetract(ByteView payload) {
+  auto reader = CanonicalReader::open(payload, kMaxPayloadBytes);
+  if (!reader.isOk()) return reader.status().withContext("retract");
+  auto root = (*reader)->root<schema::Retract>();
+  if (!root.isOk()) return root.status().withContext("retract");
+  RetractRecord r{text(root->getCaseId()), root->getErase()};
+  if (!rules::isValidId(r.caseId)) {
+    return Status::corruption("retract: caseId \"" + r.caseId + "\" is not a valid id");
+  }
+  return r;
+}
+
+Status checkProfile(const ProfileRecord& p) {
+  if (p.name.empty() || !rules::isValidUtf8(p.name) || rules::codePoints(p.name) > 300) {
+    return Status::invalid("name: must be 1..300 characters of UTF-8 text");
+  }
+  if (!p.orgnr.empty() && !rules::isValidOrgnr(p.orgnr)) {
+    return Status::invalid("orgnr: " + p.orgnr + " is not 9 digits passing the MOD11 check");
+  }
+  if (!p.kommunenummer.empty() && !rules::isValidKommunenummer(p.kommunenummer)) {
+    return Status::invalid("kommunenummer: " + p.kommunenummer + " is not 4 digits");
+  }
+  return Status::ok();
+}
+
+Bytes encodeProfile(const ProfileRecord& p) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<schema::Profile>();
+  b.setName(p.name);
+  if (!p.orgnr.empty()) b.setOrgnr(p.orgnr);
+  if (!p.kommunenummer.empty()) b.setKommunenummer(p.kommunenummer);
+  return canonicalBytes(b.asReader());
+}
+
+Result<ProfileRecord> decodeProfile(ByteView payload) {
+  auto reader = CanonicalReader::open(payload, kMaxPayloadBytes);
+  if (!reader.isOk()) return reader.status().withContext("profile");
+  auto root = (*reader)->root<schema::Profile>();
+  if (!root.isOk()) return root.status().withContext("profile");
+  ProfileRecord p{text(root->getName()), text(root->getOrgnr()),
+                  text(root->getKommunenummer())};
+  Status st = checkProfile(p);
+  if (!st.isOk()) return Status::corruption("profile: " + st.message());
+  return p;
+}
+
+Status checkPayload(Kind kind, ByteView payload) {
+  switch (kind) {
+    case Kind::kCase: return decodeCase(payload).status();
+    case Kind::kRetract: return decodeRetract(payload).status();
+    case Kind::kProfile: return decodeProfile(payload).status();
+    default:
+      return Status::corruption("entries of kind " + kindName(kind) +
+                                " are not supported by this version");
+  }
+}
+
+Result<std::string> caseIdOfPayload(Kind kind, ByteView payload) {
+  if (kind == Kind::kCase) return caseIdOf(payload);
+  if (kind == Kind::kRetract) {
+    auto r = decodeRetract(payload);
+    if (!r.isOk()) return r.status();
+    return r->caseId;
+  }
+  return std::string();
+}
+
+}  // namespace allmenning

@@ -1,0 +1,176 @@
+// The single writer path of the store: Store::apply and its Writer.
+#include <rocksdb/write_batch.h>
+
+#include <map>
+
+#include "protocol/records.h"
+#include "storage/families.h"
+#include "storage/index_terms.h"
+#include "storage/keys.h"
+#include "storage/store.h"
+
+namespace allmenning {
+
+// Accumulates one WriteBatch. Reads see the store plus what this batch has
+// already added, so a batch may carry several entries of one author or
+// several versions of one case.
+class Store::Writer {
+ public:
+  explicit Writer(Store& store) : s_(store) {}
+
+  // Checks one entry and, when it extends its author's log, adds it.
+  // Returns a non-ok Status only for I/O errors; refusals are in the result.
+  Result<ApplyResult> add(Entry e) {
+    ApplyResult r;
+    r.status = checkEntry(e, s_.network_);
+    if (!r.status.isOk()) return r;
+    auto head = headOf(e.header.author);
+    if (!head.isOk()) return head.status();
+    std::optional<Hash> atSeq;
+    if (e.header.seq <= head->seq) {
+      auto h = hashAt(e.header.author, e.header.seq);
+      if (!h.isOk()) return h.status();
+      atSeq = *h;
+    }
+    r.placement = placeEntry(*head, e, atSeq);
+    if (r.placement != Placement::kNext) {
+      if (r.placement != Placement::kDuplicate) r.status = placementError(e, r.placement);
+      return r;
+    }
+    r.status = e.payload ? checkPayload(e.header.kind, *e.payload)
+                         : Status::corruption("entry " + describe(e) + ": payload missing");
+    if (!r.status.isOk()) return r;
+    ALM_RETURN_IF_ERROR(write(e));
+    return r;
+  }
+
+  Status commit(bool sync) {
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    return fromRocks(s_.db_->Write(options, &batch_), "writing batch");
+  }
+
+ private:
+  static std::string describe(const Entry& e) {
+    return toHex(e.header.author).substr(0, 16) + "/" + std::to_string(e.header.seq);
+  }
+
+  static Status placementError(const Entry& e, Placement p) {
+    return Status::corruption("entry " + describe(e) + ": " + placementName(p) +
+                              " in the author's chain");
+  }
+
+  Result<Head> headOf(const PublicKey& author) {
+    auto it = heads_.find(author);
+    if (it != heads_.end()) return it->second;
+    return s_.head(author);
+  }
+
+  Result<std::optional<Hash>> hashAt(const PublicKey& author, uint64_t seq) {
+    auto it = added_.find({author, seq});
+    if (it != added_.end()) return std::optional<Hash>(it->second.hash);
+    auto e = s_.entry(author, seq);
+    if (!e.isOk()) return e.status();
+    return *e ? std::optional<Hash>((*e)->hash) : std::nullopt;
+  }
+
+  Result<std::optional<Bytes>> payloadAt(const PublicKey& author, uint64_t seq) {
+    auto it = added_.find({author, seq});
+    if (it != added_.end()) return it->second.payload;
+    auto e = s_.entry(author, seq);
+    if (!e.isOk()) return e.status();
+    return *e ? (*e)->payload : std::nullopt;
+  }
+
+  Result<std::optional<CaseState>> caseStateOf(const CaseKey& key) {
+    auto it = cases_.find(keys::caseKey(key.author, key.id));
+    if (it != cases_.end()) return std::optional<CaseState>(it->second);
+    return s_.caseState(key);
+  }
+
+  Status write(const Entry& e) {
+    const Header& h = e.header;
+    std::string value(asChars(e.signature));
+    value += asChars(e.headerBytes);
+    batch_.Put(s_.cf_->entries, keys::entry(h.author, h.seq), value);
+    batch_.Put(s_.cf_->payloads, keys::author(e.hash), asChars(*e.payload));
+    batch_.Put(s_.cf_->heads, keys::author(h.author), keys::headValue(h.seq, e.hash));
+    heads_[h.author] = Head{h.seq, e.hash};
+    added_[{h.author, h.seq}] = Entry{h, {}, {}, e.hash, e.payload};
+    switch (h.kind) {
+      case Kind::kCase:
+      case Kind::kRetract: return updateCase(e);
+      case Kind::kProfile: {
+        std::string seq;
+        appendBigEndian64(seq, h.seq);
+        batch_.Put(s_.cf_->profiles, keys::author(h.author), seq);
+        return Status::ok();
+      }
+      default: return Status::ok();
+    }
+  }
+
+  // Moves a case's index keys from its previous live version (if any) to the
+  // new one, or drops them on retraction.
+  Status updateCase(const Entry& e) {
+    auto id = caseIdOfPayload(e.header.kind, *e.payload);
+    if (!id.isOk()) return id.status();
+    CaseKey key{e.header.author, *id};
+    auto previous = caseStateOf(key);
+    if (!previous.isOk()) return previous.status();
+    if (*previous && !(*previous)->retracted) {
+      auto old = payloadAt(key.author, (*previous)->seq);
+      if (!old.isOk()) return old.status();
+      if (*old) ALM_RETURN_IF_ERROR(indexCase(key, **old, /*add=*/false));
+    }
+    bool retracted = e.header.kind == Kind::kRetract;
+    if (!retracted) ALM_RETURN_IF_ERROR(indexCase(key, *e.payload, /*add=*/true));
+    CaseState state{e.header.seq, retracted};
+    cases_[keys::caseKey(key.author, key.id)] = state;
+    batch_.Put(s_.cf_->cases, keys::caseKey(key.author, key.id),
+               keys::caseValue(state.seq, state.retracted));
+    batch_.Put(s_.cf_->versions, keys::version(key.author, key.id, e.header.seq), "");
+    return Status::ok();
+  }
+
+  Status indexCase(const CaseKey& key, ByteView payload, bool add) {
+    auto terms = indexTermsOf(payload);
+    if (!terms.isOk()) return terms.status();
+    auto put = [&](rocksdb::ColumnFamilyHandle* cf, const std::string& value) {
+      if (value.empty()) return;
+      std::string k = keys::index(value, key.author, key.id);
+      if (add) {
+        batch_.Put(cf, k, "");
+      } else {
+        batch_.Delete(cf, k);
+      }
+    };
+    for (const auto& c : terms->cpv) put(s_.cf_->idxCpv, c);
+    for (const auto& k : terms->kommune) put(s_.cf_->idxKommune, k);
+    put(s_.cf_->idxProcedure, terms->procedure);
+    put(s_.cf_->idxSector, terms->sector);
+    put(s_.cf_->idxStatus, terms->status);
+    return Status::ok();
+  }
+
+  Store& s_;
+  rocksdb::WriteBatch batch_;
+  std::map<PublicKey, Head> heads_;
+  std::map<std::pair<PublicKey, uint64_t>, Entry> added_;
+  std::map<std::string, CaseState> cases_;
+};
+
+Result<std::vector<ApplyResult>> Store::apply(std::vector<Entry> entries, bool sync) {
+  Writer writer(*this);
+  std::vector<ApplyResult> results;
+  results.reserve(entries.size());
+  for (auto& e : entries) {
+    auto r = writer.add(std::move(e));
+    if (!r.isOk()) return r.status();
+    results.push_back(std::move(*r));
+  }
+  ALM_RETURN_IF_ERROR(writer.commit(sync));
+  return results;
+}
+
+}  // namespace allmenning

@@ -1,0 +1,34 @@
+// Column family handles of an open Store (internal to storage/).
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <memory>
+#include <vector>
+
+#include "storage/store.h"
+
+namespace allmenning {
+
+struct Store::Families {
+  // Order matches kFamilyNames in store.cpp.
+  rocksdb::ColumnFamilyHandle* entries = nullptr;
+  rocksdb::ColumnFamilyHandle* payloads = nullptr;
+  rocksdb::ColumnFamilyHandle* heads = nullptr;
+  rocksdb::ColumnFamilyHandle* cases = nullptr;
+  rocksdb::ColumnFamilyHandle* versions = nullptr;
+  rocksdb::ColumnFamilyHandle* idxCpv = nullptr;
+  rocksdb::ColumnFamilyHandle* idxProcedure = nullptr;
+  rocksdb::ColumnFamilyHandle* idxSector = nullptr;
+  rocksdb::ColumnFamilyHandle* idxStatus = nullptr;
+  rocksdb::ColumnFamilyHandle* idxKommune = nullptr;
+  rocksdb::ColumnFamilyHandle* profiles = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  // Owns every handle above plus the default family's.
+  std::vector<std::unique_ptr<rocksdb::ColumnFamilyHandle>> owned;
+};
+
+// Converts a RocksDB status into ours, naming what was being done.
+Status fromRocks(const rocksdb::Status& s, const std::string& what);
+
+}  // namespace allmenning

@@ -1,0 +1,33 @@
+#include "storage/index_terms.h"
+
+#include <algorithm>
+
+#include "protocol/case_json.h"
+
+namespace allmenning {
+
+Result<IndexTerms> indexTermsOf(ByteView casePayload) {
+  auto json = decodeCase(casePayload);
+  if (!json.isOk()) return json.status();
+  const auto& j = *json;
+  IndexTerms t;
+  auto str = [&](const char* key) {
+    return j.contains(key) ? j[key].template get<std::string>() : std::string();
+  };
+  t.procedure = str("procedure");
+  t.sector = str("sector");
+  t.status = str("status");
+  if (j.contains("cpv")) {
+    for (const auto& c : j["cpv"]) t.cpv.push_back(c.template get<std::string>());
+  }
+  if (j.contains("buyers")) {
+    for (const auto& b : j["buyers"]) {
+      if (b.contains("kommunenummer")) t.kommune.push_back(b["kommunenummer"]);
+    }
+  }
+  std::sort(t.kommune.begin(), t.kommune.end());
+  t.kommune.erase(std::unique(t.kommune.begin(), t.kommune.end()), t.kommune.end());
+  return t;
+}
+
+}  // namespace allmenning

@@ -1,0 +1,51 @@
+// Key and value encodings of the storage layout (see store.h).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "protocol/bytes.h"
+
+namespace allmenning::keys {
+
+inline std::string author(const PublicKey& a) { return std::string(asChars(a)); }
+
+inline std::string entry(const PublicKey& a, uint64_t seq) {
+  std::string k = author(a);
+  appendBigEndian64(k, seq);
+  return k;
+}
+
+inline std::string caseKey(const PublicKey& a, std::string_view id) {
+  return author(a) + std::string(id);
+}
+
+// Prefix of every versions key of one case; the 0 byte cannot occur in an id.
+inline std::string versionsPrefix(const PublicKey& a, std::string_view id) {
+  return caseKey(a, id) + '\0';
+}
+
+inline std::string version(const PublicKey& a, std::string_view id, uint64_t seq) {
+  std::string k = versionsPrefix(a, id);
+  appendBigEndian64(k, seq);
+  return k;
+}
+
+inline std::string index(std::string_view value, const PublicKey& a, std::string_view id) {
+  return std::string(value) + '\0' + caseKey(a, id);
+}
+
+inline std::string headValue(uint64_t seq, const Hash& hash) {
+  std::string v;
+  appendBigEndian64(v, seq);
+  return v + std::string(asChars(hash));
+}
+
+inline std::string caseValue(uint64_t seq, bool retracted) {
+  std::string v;
+  appendBigEndian64(v, seq);
+  v.push_back(retracted ? 1 : 0);
+  return v;
+}
+
+}  // namespace allmenning::keys

@@ -1,0 +1,124 @@
+// The node's database: RocksDB with one column family per kind of record.
+//
+// Layout (docs/storage.md):
+//   entries   author|seq(BE64)          -> signature(64) || canonical header
+//   payloads  entryHash                 -> payload bytes
+//   heads     author                    -> seq(BE64) || entryHash
+//   cases     author|caseId             -> seq(BE64) || state(1: 0 live, 1 retracted)
+//   versions  author|caseId|0|seq(BE64) -> ""   (every entry that touched the case)
+//   idx_cpv, idx_procedure, idx_sector, idx_status, idx_kommune
+//             value|0|author|caseId     -> ""   (live cases only)
+//   profiles  author                    -> seq(BE64) of the latest profile entry
+//   meta      "format"                  -> "1"
+//             "reserve"|author          -> from(BE64) || to(BE64)
+//
+// apply() is the one path that writes entries: it checks every entry with
+// the protocol rules and commits all accepted entries, heads and index
+// changes in one atomic WriteBatch.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/entry.h"
+#include "protocol/status.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace allmenning {
+
+struct CaseKey {
+  PublicKey author{};
+  std::string id;
+};
+
+struct CaseState {
+  uint64_t seq = 0;  // the latest entry that touched the case
+  bool retracted = false;
+};
+
+struct SearchFilter {
+  std::string cpvPrefix;  // matches any CPV code starting with it
+  std::string procedure;
+  std::string sector;
+  std::string status;
+  std::string kommune;  // a buyer's kommunenummer
+  std::optional<PublicKey> author;
+  size_t limit = 50;
+};
+
+// The outcome of apply() for one entry, in input order.
+struct ApplyResult {
+  Placement placement = Placement::kNext;
+  Status status;  // non-ok when the entry was refused
+  bool stored() const { return status.isOk() && placement == Placement::kNext; }
+};
+
+// Seqs an author has claimed for signing but may not have committed yet.
+struct Reservation {
+  uint64_t from = 0;
+  uint64_t to = 0;
+};
+
+class Store {
+ public:
+  // Opens or creates the database in `dir` for the federation `network`.
+  static Result<std::unique_ptr<Store>> open(const std::string& dir, const Hash& network);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const Hash& network() const { return network_; }
+
+  // The head of `author`'s log; seq 0 when nothing is stored.
+  Result<Head> head(const PublicKey& author) const;
+  // The entry at (author, seq), with its payload when stored.
+  Result<std::optional<Entry>> entry(const PublicKey& author, uint64_t seq) const;
+  Result<std::vector<PublicKey>> authors() const;
+  // The latest self-declared name of `author`, if it published a profile.
+  Result<std::optional<std::string>> authorName(const PublicKey& author) const;
+
+  Result<std::optional<CaseState>> caseState(const CaseKey& key) const;
+  // Seqs of every entry that created, updated or retracted the case, ascending.
+  Result<std::vector<uint64_t>> caseVersions(const CaseKey& key) const;
+  // Live cases matching every set filter, most recently updated first.
+  Result<std::vector<CaseKey>> search(const SearchFilter& filter) const;
+
+  // Checks and writes `entries` in order; see ApplyResult. Entries may build
+  // on earlier ones in the same call. With `sync`, the write is on disk when
+  // this returns. An I/O error fails the whole call and writes nothing.
+  Result<std::vector<ApplyResult>> apply(std::vector<Entry> entries, bool sync);
+
+  // Durably records that `author` is about to sign seqs from..to.
+  Status reserve(const PublicKey& author, Reservation r);
+  Result<std::optional<Reservation>> reservation(const PublicKey& author) const;
+
+  // Calls `fn` for every stored entry, author by author in key order, seq
+  // ascending. Stops at the first non-ok status and returns it.
+  Status forEachEntry(const std::function<Status(Result<Entry>)>& fn) const;
+  // Re-reads every block and file checksum RocksDB keeps.
+  Status verifyChecksums() const;
+
+ private:
+  class Writer;
+  friend class Writer;
+  struct Families;
+
+  Store(const Hash& network, std::unique_ptr<rocksdb::DB> db, std::unique_ptr<Families> cf);
+  Result<std::optional<std::string>> get(rocksdb::ColumnFamilyHandle* cf,
+                                         const std::string& key) const;
+  Result<std::vector<CaseKey>> candidates(const SearchFilter& filter) const;
+  Result<bool> matches(const CaseKey& key, const SearchFilter& filter, int64_t* updated) const;
+
+  Hash network_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<Families> cf_;
+};
+
+}  // namespace allmenning

@@ -1,0 +1,90 @@
+#include "storage/verify.h"
+
+#include <map>
+
+#include "protocol/records.h"
+
+namespace allmenning {
+namespace {
+
+// Walks one author's log in seq order and checks each link of the chain.
+class ChainChecker {
+ public:
+  explicit ChainChecker(const Hash& network) : network_(network) {}
+
+  Status check(const Entry& e, VerifyReport& report) {
+    const Header& h = e.header;
+    std::string name = toHex(h.author) + "/" + std::to_string(h.seq);
+    if (h.author != author_ || first_) {
+      first_ = false;
+      author_ = h.author;
+      head_ = Head{};
+      ++report.authors;
+    }
+    Status st = checkEntry(e, network_);
+    if (!st.isOk()) return Status::corruption("entry " + name + ": " + st.message());
+    Placement p = placeEntry(head_, e, std::nullopt);
+    if (p != Placement::kNext) {
+      return Status::corruption("entry " + name + ": " + placementName(p) + " after seq " +
+                                std::to_string(head_.seq));
+    }
+    if (e.payload) {
+      st = checkPayload(h.kind, *e.payload);
+      if (!st.isOk()) return Status::corruption("entry " + name + ": " + st.message());
+    } else {
+      ++report.payloadsMissing;
+    }
+    head_ = Head{h.seq, e.hash};
+    heads_[h.author] = head_;
+    ++report.entries;
+    return Status::ok();
+  }
+
+  const std::map<PublicKey, Head>& heads() const { return heads_; }
+
+ private:
+  Hash network_;
+  bool first_ = true;
+  PublicKey author_{};
+  Head head_;
+  std::map<PublicKey, Head> heads_;
+};
+
+Status checkHeads(const Store& store, const std::map<PublicKey, Head>& computed) {
+  auto authors = store.authors();
+  if (!authors.isOk()) return authors.status();
+  if (authors->size() != computed.size()) {
+    return Status::corruption("heads: " + std::to_string(authors->size()) +
+                              " authors have heads but " + std::to_string(computed.size()) +
+                              " have entries");
+  }
+  for (const auto& a : *authors) {
+    auto stored = store.head(a);
+    if (!stored.isOk()) return stored.status();
+    auto it = computed.find(a);
+    if (it == computed.end() || it->second.seq != stored->seq || it->second.hash != stored->hash) {
+      return Status::corruption("head of " + toHex(a) + " does not match its log");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<VerifyReport> verifyStore(const Store& store,
+                                 const std::function<void(uint64_t)>& progress) {
+  VerifyReport report;
+  ChainChecker chain(store.network());
+  Status st = store.forEachEntry([&](Result<Entry> e) -> Status {
+    if (!e.isOk()) return e.status();
+    ALM_RETURN_IF_ERROR(chain.check(*e, report));
+    if (progress && report.entries % 10000 == 0) progress(report.entries);
+    return Status::ok();
+  });
+  ALM_RETURN_IF_ERROR(st);
+  ALM_RETURN_IF_ERROR(checkHeads(store, chain.heads()));
+  ALM_RETURN_IF_ERROR(store.verifyChecksums());
+  return report;
+}
+
+}  // namespace allmenning

@@ -1,0 +1,23 @@
+// Full re-verification of a store: every signature, hash link and payload
+// hash, every payload against its kind's rules, the heads against the logs,
+// and every RocksDB block checksum.
+#pragma once
+
+#include <functional>
+
+#include "storage/store.h"
+
+namespace allmenning {
+
+struct VerifyReport {
+  uint64_t entries = 0;
+  uint64_t authors = 0;
+  uint64_t payloadsMissing = 0;  // erased or not yet fetched; headers still checked
+};
+
+// Returns the report, or the first problem found, naming the entry as
+// "<author-hex>/<seq>". `progress` is called every 10,000 entries.
+Result<VerifyReport> verifyStore(const Store& store,
+                                 const std::function<void(uint64_t)>& progress = {});
+
+}  // namespace allmenning

@@ -1,0 +1,219 @@
+// Store: the single writer path, chain rules at rest, indexes, verify.
+#include "storage/store.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include "protocol/case_json.h"
+#include "protocol/records.h"
+#include "storage/verify.h"
+#include "tests/test_util.h"
+
+namespace allmenning {
+namespace {
+
+using testing::TempDir;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(initCrypto().isOk());
+    reopen();
+  }
+
+  void reopen() {
+    store_.reset();
+    auto s = Store::open(dir_ / "db", network_);
+    ASSERT_TRUE(s.isOk()) << s.status().message();
+    store_ = std::move(*s);
+  }
+
+  // Signs the next entry of `key`'s log as tracked in heads_.
+  Entry next(const SecretKey& key, Kind kind, Bytes payload) {
+    Head& head = heads_[key.publicKey()];
+    Header h;
+    h.network = network_;
+    h.author = key.publicKey();
+    h.seq = head.seq + 1;
+    h.prev = head.hash;
+    h.kind = kind;
+    h.timestamp = ++clock_;
+    Entry e = signEntry(key, h, std::move(payload));
+    head = Head{e.header.seq, e.hash};
+    return e;
+  }
+
+  Entry caseEntry(const SecretKey& key, const std::string& json) {
+    auto payload = caseFromJson(json);
+    EXPECT_TRUE(payload.isOk()) << payload.status().message();
+    return next(key, Kind::kCase, *payload);
+  }
+
+  std::vector<ApplyResult> apply(std::vector<Entry> entries) {
+    auto r = store_->apply(std::move(entries), true);
+    EXPECT_TRUE(r.isOk()) << r.status().message();
+    return r.isOk() ? *r : std::vector<ApplyResult>{};
+  }
+
+  std::vector<std::string> ids(const SearchFilter& f) {
+    auto r = store_->search(f);
+    EXPECT_TRUE(r.isOk()) << r.status().message();
+    std::vector<std::string> out;
+    for (const auto& k : *r) out.push_back(k.id);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  TempDir dir_;
+  Hash network_ = networkId("test");
+  std::unique_ptr<Store> store_;
+  std::map<PublicKey, Head> heads_;
+  int64_t clock_ = 1700000000000;
+  std::unique_ptr<SecretKey> alice_ = SecretKey::generate();
+  std::unique_ptr<SecretKey> bob_ = SecretKey::generate();
+};
+
+TEST_F(StoreTest, AppliesAChainAndSurvivesReopen) {
+  auto r = apply({caseEntry(*alice_, testing::caseJson("a")),
+                  caseEntry(*alice_, testing::caseJson("b"))});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_TRUE(r[0].stored() && r[1].stored());
+  reopen();
+  auto head = store_->head(alice_->publicKey());
+  ASSERT_TRUE(head.isOk());
+  EXPECT_EQ(head->seq, 2u);
+  EXPECT_EQ(head->hash, heads_[alice_->publicKey()].hash);
+  auto e = store_->entry(alice_->publicKey(), 1);
+  ASSERT_TRUE(e.isOk() && *e && (*e)->payload);
+  EXPECT_TRUE(checkEntry(**e, network_).isOk());
+}
+
+TEST_F(StoreTest, GapIsNotStored) {
+  Entry e1 = caseEntry(*alice_, testing::caseJson("a"));
+  Entry e2 = caseEntry(*alice_, testing::caseJson("b"));
+  auto r = apply({e2});
+  EXPECT_EQ(r[0].placement, Placement::kGap);
+  EXPECT_FALSE(r[0].stored());
+  EXPECT_EQ(store_->head(alice_->publicKey())->seq, 0u);
+  r = apply({e1, e2});
+  EXPECT_TRUE(r[0].stored() && r[1].stored());
+}
+
+TEST_F(StoreTest, WrongPrevIsRefused) {
+  apply({caseEntry(*alice_, testing::caseJson("a"))});
+  heads_[alice_->publicKey()].hash[0] ^= 1;  // sign seq 2 over a wrong prev
+  auto r = apply({caseEntry(*alice_, testing::caseJson("b"))});
+  EXPECT_EQ(r[0].placement, Placement::kBadPrev);
+  EXPECT_FALSE(r[0].status.isOk());
+  EXPECT_EQ(store_->head(alice_->publicKey())->seq, 1u);
+}
+
+TEST_F(StoreTest, ForkIsDetectedAndNothingIsOverwritten) {
+  Entry first = caseEntry(*alice_, testing::caseJson("a"));
+  apply({first});
+  heads_[alice_->publicKey()] = Head{};  // sign a second, different seq 1
+  Entry second = caseEntry(*alice_, testing::caseJson("other"));
+  ASSERT_EQ(second.header.seq, 1u);
+  auto r = apply({second, first});
+  EXPECT_EQ(r[0].placement, Placement::kFork);
+  EXPECT_NE(r[0].status.message().find("fork"), std::string::npos);
+  EXPECT_EQ(r[1].placement, Placement::kDuplicate);
+  EXPECT_TRUE(r[1].status.isOk());
+  EXPECT_EQ(store_->head(alice_->publicKey())->hash, first.hash);
+}
+
+TEST_F(StoreTest, InvalidEntriesInABatchDoNotBlockValidOnes) {
+  Entry good = caseEntry(*alice_, testing::caseJson("a"));
+  Entry forged = caseEntry(*bob_, testing::caseJson("b"));
+  forged.signature[0] ^= 1;
+  Entry badPayload = next(*alice_, Kind::kCase, Bytes(16, 0));  // signed garbage
+  auto r = apply({good, forged, badPayload});
+  EXPECT_TRUE(r[0].stored());
+  EXPECT_FALSE(r[1].stored());
+  EXPECT_NE(r[1].status.message().find("signature"), std::string::npos);
+  EXPECT_FALSE(r[2].stored());
+  EXPECT_EQ(store_->head(bob_->publicKey())->seq, 0u);
+  EXPECT_EQ(store_->head(alice_->publicKey())->seq, 1u);
+}
+
+TEST_F(StoreTest, IndexesFollowUpdatesAndRetractions) {
+  apply({caseEntry(*alice_, testing::caseJson("flood", "development", "emergency", "90700000-4")),
+         caseEntry(*alice_, testing::caseJson("school", "completed", "education", "72000000-5",
+                                              "0301")),
+         caseEntry(*bob_, testing::caseJson("road", "completed", "transport", "72212000-4",
+                                            "5001"))});
+  EXPECT_EQ(ids({.cpvPrefix = "72"}), (std::vector<std::string>{"road", "school"}));
+  EXPECT_EQ(ids({.cpvPrefix = "9070"}), (std::vector<std::string>{"flood"}));
+  EXPECT_EQ(ids({.status = "completed"}), (std::vector<std::string>{"road", "school"}));
+  EXPECT_EQ(ids({.kommune = "0301"}), (std::vector<std::string>{"school"}));
+  EXPECT_EQ(ids({.author = bob_->publicKey()}), (std::vector<std::string>{"road"}));
+  // An update moves the case between index entries, in the same batch too.
+  apply({caseEntry(*alice_, testing::caseJson("flood", "implementation")),
+         caseEntry(*alice_, testing::caseJson("flood", "completed"))});
+  EXPECT_EQ(ids({.status = "development"}), std::vector<std::string>{});
+  EXPECT_EQ(ids({.status = "implementation"}), std::vector<std::string>{});
+  EXPECT_EQ(ids({.status = "completed"}), (std::vector<std::string>{"flood", "road", "school"}));
+  auto versions = store_->caseVersions(CaseKey{alice_->publicKey(), "flood"});
+  EXPECT_EQ(*versions, (std::vector<uint64_t>{1, 3, 4}));
+  // Retraction removes it from every index.
+  apply({next(*alice_, Kind::kRetract, encodeRetract({"flood", false}))});
+  EXPECT_EQ(ids({.status = "completed"}), (std::vector<std::string>{"road", "school"}));
+  EXPECT_EQ(ids({.sector = "emergency"}), std::vector<std::string>{});
+  auto state = store_->caseState(CaseKey{alice_->publicKey(), "flood"});
+  EXPECT_TRUE(*state && (*state)->retracted);
+}
+
+TEST_F(StoreTest, VerifyPassesAndNamesTheFirstTamperedEntry) {
+  apply({caseEntry(*alice_, testing::caseJson("a")), caseEntry(*alice_, testing::caseJson("b")),
+         caseEntry(*alice_, testing::caseJson("c"))});
+  auto ok = verifyStore(*store_);
+  ASSERT_TRUE(ok.isOk()) << ok.status().message();
+  EXPECT_EQ(ok->entries, 3u);
+  Hash h2 = store_->entry(alice_->publicKey(), 2)->value().hash;
+  store_.reset();
+  {
+    // Alter the payload of seq 2 behind the store's back.
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    std::vector<std::string> names;
+    rocksdb::DB::ListColumnFamilies(rocksdb::Options(), dir_ / "db", &names);
+    for (auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_ / "db", cfs, &handles, &db).ok());
+    for (auto* h : handles) {
+      if (h->GetName() == "payloads") {
+        auto other = caseFromJson(testing::caseJson("b", "failed"));
+        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, std::string(asChars(h2)),
+                            std::string(asChars(*other)))
+                        .ok());
+      }
+      db->DestroyColumnFamilyHandle(h);
+    }
+    delete db;
+  }
+  reopen();
+  auto bad = verifyStore(*store_);
+  ASSERT_FALSE(bad.isOk());
+  std::string expected = "entry " + toHex(alice_->publicKey()) + "/2";
+  EXPECT_NE(bad.status().message().find(expected), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("payload hash"), std::string::npos);
+}
+
+TEST_F(StoreTest, ReservationIsDurable) {
+  ASSERT_TRUE(store_->reserve(alice_->publicKey(), Reservation{5, 9}).isOk());
+  reopen();
+  auto r = store_->reservation(alice_->publicKey());
+  ASSERT_TRUE(r.isOk() && *r);
+  EXPECT_EQ((*r)->from, 5u);
+  EXPECT_EQ((*r)->to, 9u);
+}
+
+TEST_F(StoreTest, SecondOpenOfTheSameDatabaseIsRefusedClearly) {
+  auto second = Store::open(dir_ / "db", network_);
+  ASSERT_FALSE(second.isOk());
+  EXPECT_NE(second.status().message().find("in use by another process"), std::string::npos)
+      << second.status().message();
+}
+
+}  // namespace
+}  // namespace allmenning

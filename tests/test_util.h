@@ -1,0 +1,63 @@
+// Helpers shared by tests: temporary folders and small valid records.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "protocol/bytes.h"
+
+namespace allmenning::testing {
+
+// A fresh folder under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() /
+            ("allmenning-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string path() const { return path_.string(); }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A valid case document with the given fields.
+inline std::string caseJson(const std::string& id, const std::string& status = "completed",
+                            const std::string& sector = "emergency",
+                            const std::string& cpv = "90700000-4",
+                            const std::string& kommune = "3433") {
+  std::ostringstream j;
+  j << R"({"id":")" << id << R"(","title":"Flomvarsling )" << id
+    << R"(","buyers":[{"name":"Skjåk kommune","kommunenummer":")" << kommune
+    << R"(","role":"lead"}],"procedure":"pre-commercial","cpv":[")" << cpv
+    << R"("],"sector":")" << sector << R"(","status":")" << status << R"("})";
+  return j.str();
+}
+
+inline std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void writeFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+}
+
+}  // namespace allmenning::testing
