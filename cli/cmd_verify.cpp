@@ -19,7 +19,8 @@ void addVerify(CLI::App& app, Globals& g) {
                        {"payloadsMissing", report->payloadsMissing}});
       } else {
         std::cout << "verified " << report->entries << " entries from " << report->authors
-                  << " authors: signatures, hash chains, payload hashes and RocksDB checksums OK\n";
+                  << (report->authors == 1 ? " author" : " authors")
+                  << ": signatures, hash chains, payload hashes and RocksDB checksums OK\n";
       }
       return Status::ok();
     });

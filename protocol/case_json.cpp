@@ -5,6 +5,7 @@
 
 #include <capnp/message.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <vector>
@@ -73,8 +74,8 @@ class SyntaxChecker {
  private:
   struct Frame {
     bool isArray;
-    size_t index = 0;           // next element, in arrays
-    std::string key;            // current key, in objects
+    size_t index = 0;            // next element, in arrays
+    std::string key;             // current key, in objects
     std::set<std::string> keys;  // keys seen so far, in objects
   };
 
@@ -146,12 +147,13 @@ Json contactJson(schema::Contact::Reader c) {
 }
 
 // Whole amounts print as integers ("9000000", not "9000000.0"), so a file
-// that wrote an integer gets an integer back. Above 2^53 a double no longer
-// holds every integer, so such amounts stay doubles.
+// that wrote an integer gets an integer back. The rules cap amounts at 2^53,
+// below which every integer is exact; anything else stays a double and is
+// then judged by the rules.
 Json amountJson(double amount) {
   constexpr double kExactIntegers = 9007199254740992.0;  // 2^53
-  if (amount >= 0 && amount <= kExactIntegers && amount == static_cast<double>(
-                                                               static_cast<uint64_t>(amount))) {
+  if (amount >= 0 && amount <= kExactIntegers &&
+      amount == static_cast<double>(static_cast<uint64_t>(amount))) {
     return static_cast<uint64_t>(amount);
   }
   return amount;
@@ -171,9 +173,42 @@ Json listJson(List list, F element) {
   return out;
 }
 
+// Plain identifiers print as they are; anything else is quoted, so that a
+// key like "a.b" or "x[0]" cannot pass for a path of its own.
+bool isPlainKey(std::string_view key) {
+  auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  };
+  return !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), plain);
+}
+
 }  // namespace
 
 namespace case_json {
+
+std::string keyPath(const std::string& parent, std::string_view key) {
+  std::string shown = isPlainKey(key) ? std::string(key) : quote(key);
+  return parent.empty() ? shown : parent + "." + shown;
+}
+
+std::string indexPath(const std::string& parent, size_t index) {
+  return parent + "[" + std::to_string(index) + "]";
+}
+
+std::string quote(std::string_view s) {
+  constexpr size_t kMaxShownBytes = 80;  // a whole SHA-256 digest fits
+  size_t cut = s.size();
+  if (cut > kMaxShownBytes) {
+    cut = kMaxShownBytes;
+    // Back up to the start of a code point so the excerpt stays UTF-8.
+    while (cut > 0 && (static_cast<uint8_t>(s[cut]) & 0xC0) == 0x80) --cut;
+  }
+  std::string out =
+      Json(std::string(s.substr(0, cut))).dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (cut < s.size()) out.insert(out.size() - 1, "...");
+  return out;
+}
 
 Json caseToJson(schema::Case::Reader c) {
   Json j = Json::object();
@@ -270,11 +305,17 @@ Result<std::string> caseIdOf(ByteView payload) {
   if (!reader.isOk()) return reader.status().withContext("case payload");
   auto root = (*reader)->root<schema::Case>();
   if (!root.isOk()) return root.status().withContext("case payload");
-  const capnp::Text::Reader id = root->getId();
-  std::string out(id.begin(), id.size());
+  std::string id;
+  try {
+    // Reading Text checks its NUL terminator, which canonical form does not.
+    id = std::string(root->getId().begin(), root->getId().size());
+  } catch (const kj::Exception& e) {
+    return Status::corruption(std::string("case payload: malformed message: ") +
+                              e.getDescription().cStr());
+  }
   // The id becomes part of storage keys, so it is the one field checked here.
-  if (!rules::isValidId(out)) return Status::corruption("case payload: invalid or missing id");
-  return out;
+  if (!rules::isValidId(id)) return Status::corruption("case payload: invalid or missing id");
+  return id;
 }
 
 }  // namespace allmenning

@@ -11,44 +11,85 @@
 namespace allmenning::case_json {
 namespace {
 
-constexpr std::string_view kProcedureCodes[] = {
-    "open",           "restricted",     "negotiated",          "competitive-dialogue",
-    "innovation-partnership", "pre-commercial", "innovation-competition", "design-contest",
-    "market-consultation", "other",
-};
+// The procedure codes name Norwegian and EU procedure types, plus the
+// innovation-specific ones (pre-commercial, innovation-competition such as
+// StartOff, market-consultation) that sharing experience is mostly about.
+constexpr std::string_view kProcedureCodes[] = {"open",
+                                                "restricted",
+                                                "negotiated",
+                                                "competitive-dialogue",
+                                                "innovation-partnership",
+                                                "pre-commercial",
+                                                "innovation-competition",
+                                                "design-contest",
+                                                "market-consultation",
+                                                "other"};
+// eForms BT-776 (procurement of innovation) codes, kept as eForms spells
+// them so that exports copy them without a mapping table.
 constexpr std::string_view kInnovationTypeCodes[] = {
-    "buy-eff", "fp-requ", "mar-nov", "org-nov", "proc-innov", "prod-innov", "rd-act", "other",
-};
+    "buy-eff", "fp-requ", "mar-nov", "org-nov", "proc-innov", "prod-innov", "rd-act", "other"};
+// Allmenning's own coarse sectors: few enough to pick one without a manual.
 constexpr std::string_view kSectorCodes[] = {
-    "health-care", "building",  "transport",   "water-waste", "education",
-    "administration", "emergency", "environment", "culture",     "other",
-};
-constexpr std::string_view kStatusCodes[] = {
-    "planning",    "market-dialogue", "tendering", "development",
-    "implementation", "completed",    "cancelled", "failed",
-};
+    "health-care",    "building",  "transport",   "water-waste", "education",
+    "administration", "emergency", "environment", "culture",     "other"};
+// Where the case stands; cancelled and failed are kept on purpose, since
+// what went wrong is often the most useful thing another buyer can read.
+constexpr std::string_view kStatusCodes[] = {"planning",    "market-dialogue", "tendering",
+                                             "development", "implementation",  "completed",
+                                             "cancelled",   "failed"};
 constexpr std::string_view kPartyRoleCodes[] = {"lead", "participant"};
+// How a case relates to another author's case (related[].relationship).
 constexpr std::string_view kRelationshipCodes[] = {"derived-from", "prior", "follow-up",
                                                    "same-need"};
 
-// OCDS 1.1 codelist documentType.csv, column Code, in the file's order.
+// OCDS 1.1 codelist documentType.csv, column Code, in the file's order. OCDS
+// spells codes in camelCase, unlike our own lists; they are kept verbatim so
+// that an OCDS export needs no mapping.
 constexpr std::string_view kDocumentTypeCodes[] = {
-    "plannedProcurementNotice", "tenderNotice",         "awardNotice",
-    "contractNotice",           "completionCertificate", "procurementPlan",
-    "biddingDocuments",         "technicalSpecifications", "evaluationCriteria",
-    "evaluationReports",        "contractDraft",        "contractSigned",
-    "contractArrangements",     "contractSchedule",     "physicalProgressReport",
-    "financialProgressReport",  "finalAudit",           "hearingNotice",
-    "marketStudies",            "eligibilityCriteria",  "clarifications",
-    "shortlistedFirms",         "environmentalImpact",  "assetAndLiabilityAssessment",
-    "riskProvisions",           "winningBid",           "complaints",
-    "contractAnnexe",           "contractGuarantees",   "subContract",
-    "needsAssessment",          "feasibilityStudy",     "projectPlan",
-    "billOfQuantity",           "bidders",              "conflictOfInterest",
-    "debarments",               "illustration",         "submissionDocuments",
-    "contractSummary",          "cancellationDetails",
+    "plannedProcurementNotice",
+    "tenderNotice",
+    "awardNotice",
+    "contractNotice",
+    "completionCertificate",
+    "procurementPlan",
+    "biddingDocuments",
+    "technicalSpecifications",
+    "evaluationCriteria",
+    "evaluationReports",
+    "contractDraft",
+    "contractSigned",
+    "contractArrangements",
+    "contractSchedule",
+    "physicalProgressReport",
+    "financialProgressReport",
+    "finalAudit",
+    "hearingNotice",
+    "marketStudies",
+    "eligibilityCriteria",
+    "clarifications",
+    "shortlistedFirms",
+    "environmentalImpact",
+    "assetAndLiabilityAssessment",
+    "riskProvisions",
+    "winningBid",
+    "complaints",
+    "contractAnnexe",
+    "contractGuarantees",
+    "subContract",
+    "needsAssessment",
+    "feasibilityStudy",
+    "projectPlan",
+    "billOfQuantity",
+    "bidders",
+    "conflictOfInterest",
+    "debarments",
+    "illustration",
+    "submissionDocuments",
+    "contractSummary",
+    "cancellationDetails",
 };
 
+// <cctype> would depend on the C locale; the formats here are ASCII-only.
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool isLower(char c) { return c >= 'a' && c <= 'z'; }
 bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -91,7 +132,8 @@ bool isLanguageTag(std::string_view s) {
   size_t start = 0;
   for (bool first = true;; first = false) {
     const size_t dash = s.find('-', start);
-    const std::string_view sub = s.substr(start, dash == std::string_view::npos ? s.npos : dash - start);
+    const std::string_view sub =
+        s.substr(start, dash == std::string_view::npos ? s.npos : dash - start);
     const bool ok = first ? sub.size() >= 2 && sub.size() <= 3 && all(sub, isLower)
                           : sub.size() >= 2 && sub.size() <= 8 && all(sub, isAlnum);
     if (!ok) return false;
@@ -104,6 +146,9 @@ bool isCurrencyCode(std::string_view s) { return s.size() == 3 && all(s, isUpper
 
 bool isSha256Hex(std::string_view s) { return s.size() == 64 && all(s, isLowerHex); }
 
+// Deliberately loose: the full address grammar (RFC 5322) accepts much that
+// no mail system delivers, and a strict check would only refuse real
+// addresses. This catches what happens in practice: a missing @ or domain.
 bool isEmailAddress(std::string_view s) {
   const size_t at = s.find('@');
   if (at == 0 || at == s.npos || s.find('@', at + 1) != s.npos) return false;
@@ -124,8 +169,8 @@ bool isHttpUrl(std::string_view s) {
   } else {
     return false;
   }
-  // Control characters are refused for all text already; a space is the one
-  // remaining character that is never part of a well-formed URL's host.
+  // Control characters are refused in all text already. A space must be
+  // written %20 in a URL; a raw one usually means two things were pasted.
   return !rest.empty() && rest.front() != '/' && rest.front() != '?' && rest.front() != '#' &&
          s.find(' ') == s.npos;
 }

@@ -7,6 +7,7 @@
 // the tables below bind checkers to field names and Cap'n Proto setters.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <optional>
@@ -26,7 +27,23 @@ using ContactB = schema::Contact::Builder;
 using RelatedB = schema::Related::Builder;
 using TextResult = Result<std::string_view>;
 
+// Limits: text in code points, lists in items. They keep a record readable
+// and its payload bounded; docs/case-format.md lists them for users.
 constexpr size_t kNoLimit = std::numeric_limits<size_t>::max();
+constexpr size_t kMaxShortText = 300;   // titles, names, contact fields
+constexpr size_t kMaxLongText = 20000;  // summary, need, solution, results, lessons
+constexpr size_t kMaxTag = 60;
+constexpr size_t kMaxUrl = 2000;  // longer URLs are cut by common browsers and servers
+constexpr size_t kMaxParties = 50;
+constexpr size_t kMaxInnovationTypes = 8;  // one of each code
+constexpr size_t kMaxCpv = 50;
+constexpr size_t kMaxDocuments = 100;
+constexpr size_t kMaxDoffin = 20;
+constexpr size_t kMaxRelated = 50;
+constexpr size_t kMaxTags = 30;
+// Amounts are doubles on the wire. Up to 2^53 every whole number has an exact
+// double, so an amount written as an integer comes back as that integer.
+constexpr uint64_t kMaxAmount = uint64_t{1} << 53;
 
 Status fail(const std::string& path, const std::string& rule) {
   return Status::invalid(path + ": " + rule);
@@ -91,9 +108,11 @@ TextResult code(const Json& v, const std::string& path, const CodeList& list) {
 
 // ---- Checkers: one per kind of value -------------------------------------
 
-TextResult checkShortText(const Json& v, const std::string& p) { return text(v, p, 300); }
-TextResult checkLongText(const Json& v, const std::string& p) { return text(v, p, 20000, true); }
-TextResult checkTag(const Json& v, const std::string& p) { return text(v, p, 60); }
+TextResult checkShortText(const Json& v, const std::string& p) { return text(v, p, kMaxShortText); }
+TextResult checkLongText(const Json& v, const std::string& p) {
+  return text(v, p, kMaxLongText, /*multiLine=*/true);
+}
+TextResult checkTag(const Json& v, const std::string& p) { return text(v, p, kMaxTag); }
 
 TextResult checkId(const Json& v, const std::string& p) {
   return matching(v, p, rules::isValidId, "does not match [a-z0-9][a-z0-9-]{0,79}");
@@ -120,12 +139,12 @@ TextResult checkSha256(const Json& v, const std::string& p) {
   return matching(v, p, isSha256Hex, "is not a SHA-256 digest (64 lowercase hex digits)");
 }
 TextResult checkEmail(const Json& v, const std::string& p) {
-  auto t = text(v, p, 300);
+  auto t = text(v, p, kMaxShortText);
   if (t.isOk() && !isEmailAddress(*t)) return fail(p, quote(*t) + " is not an email address");
   return t;
 }
 TextResult checkUrl(const Json& v, const std::string& p) {
-  auto t = text(v, p, 2000);
+  auto t = text(v, p, kMaxUrl);
   if (t.isOk() && !isHttpUrl(*t)) return fail(p, quote(*t) + " is not an http:// or https:// URL");
   return t;
 }
@@ -138,8 +157,9 @@ TextResult checkCaseRef(const Json& v, const std::string& p) {
 TextResult checkOrgnr(const Json& v, const std::string& p) {
   auto t = text(v, p, kNoLimit);
   if (!t.isOk()) return t;
-  const bool nineDigits =
-      t->size() == 9 && std::all_of(t->begin(), t->end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool nineDigits = t->size() == 9 && std::all_of(t->begin(), t->end(), [](char c) {
+                            return c >= '0' && c <= '9';
+                          });
   if (!nineDigits) return fail(p, quote(*t) + " must be 9 digits");
   if (!rules::isValidOrgnr(*t)) return fail(p, std::string(*t) + " fails the MOD11 check");
   return t;
@@ -163,6 +183,8 @@ TextResult checkRelationship(const Json& v, const std::string& p) {
 
 using Check = TextResult (*)(const Json&, const std::string&);
 
+// One key of a JSON object and how to store it into builder type B. Plain
+// function pointers keep the tables constant data with no start-up work.
 template <typename B>
 struct Field {
   std::string_view name;
@@ -199,6 +221,8 @@ Status fillObject(const Json& v, const std::string& path, const Field<B> (&field
   return Status::ok();
 }
 
+// An empty list is refused like an empty string: absence is the one way to
+// say "none", so a record has exactly one JSON form and one encoding.
 Status checkList(const Json& v, const std::string& path, size_t maxItems) {
   if (!v.is_array()) return fail(path, "must be a list");
   if (v.empty()) return fail(path, "must not be empty");
@@ -242,6 +266,11 @@ Status setAmount(const Json& v, const std::string& path, ValueB& b) {
   const double amount = v.get<double>();
   if (!std::isfinite(amount)) return fail(path, "must be a finite number");
   if (amount < 0) return fail(path, "must not be negative");
+  // An unsigned integer is compared before rounding: 2^53 + 1 would round
+  // down to 2^53 and be stored as a different number without complaint.
+  const bool tooLarge = v.is_number_unsigned() ? v.get<uint64_t>() > kMaxAmount
+                                               : amount > static_cast<double>(kMaxAmount);
+  if (tooLarge) return fail(path, "must be at most " + std::to_string(kMaxAmount));
   // -0.0 has other bits than 0.0; storing one zero keeps one encoding.
   b.setAmount(amount == 0 ? 0.0 : amount);
   return Status::ok();
@@ -279,29 +308,29 @@ const Field<RelatedB> kRelatedFields[] = {
     {"relationship", true, setText<RelatedB, &RelatedB::setRelationship, checkRelationship>},
 };
 
+// The list is sized before its elements are checked; on failure the whole
+// message is discarded, so a half-filled list never escapes.
 Status setBuyers(const Json& v, const std::string& p, CaseB& b) {
-  ALM_RETURN_IF_ERROR(checkList(v, p, 50));
+  ALM_RETURN_IF_ERROR(checkList(v, p, kMaxParties));
   return fillEach(v, p, kBuyerFields, b.initBuyers(static_cast<unsigned>(v.size())));
 }
 Status setSuppliers(const Json& v, const std::string& p, CaseB& b) {
-  ALM_RETURN_IF_ERROR(checkList(v, p, 50));
+  ALM_RETURN_IF_ERROR(checkList(v, p, kMaxParties));
   return fillEach(v, p, kSupplierFields, b.initSuppliers(static_cast<unsigned>(v.size())));
 }
 Status setDocuments(const Json& v, const std::string& p, CaseB& b) {
-  ALM_RETURN_IF_ERROR(checkList(v, p, 100));
+  ALM_RETURN_IF_ERROR(checkList(v, p, kMaxDocuments));
   return fillEach(v, p, kDocumentFields, b.initDocuments(static_cast<unsigned>(v.size())));
 }
 Status setRelated(const Json& v, const std::string& p, CaseB& b) {
-  ALM_RETURN_IF_ERROR(checkList(v, p, 50));
+  ALM_RETURN_IF_ERROR(checkList(v, p, kMaxRelated));
   return fillEach(v, p, kRelatedFields, b.initRelated(static_cast<unsigned>(v.size())));
 }
 Status setValue(const Json& v, const std::string& p, CaseB& b) {
-  if (!v.is_object()) return fail(p, "must be an object");
   ValueB value = b.initValue();
   return fillObject(v, p, kValueFields, value);
 }
 Status setContact(const Json& v, const std::string& p, CaseB& b) {
-  if (!v.is_object()) return fail(p, "must be an object");
   ContactB contact = b.initContact();
   return fillObject(v, p, kContactFields, contact);
 }
@@ -315,8 +344,9 @@ const Field<CaseB> kCaseFields[] = {
     {"language", false, setText<CaseB, &CaseB::setLanguage, checkLanguage>},
     {"buyers", false, setBuyers},
     {"procedure", true, setText<CaseB, &CaseB::setProcedure, checkProcedure>},
-    {"innovation_types", false, setTextList<&CaseB::initInnovationTypes, 8, checkInnovationType>},
-    {"cpv", false, setTextList<&CaseB::initCpv, 50, checkCpv>},
+    {"innovation_types", false,
+     setTextList<&CaseB::initInnovationTypes, kMaxInnovationTypes, checkInnovationType>},
+    {"cpv", false, setTextList<&CaseB::initCpv, kMaxCpv, checkCpv>},
     {"sector", false, setText<CaseB, &CaseB::setSector, checkSector>},
     {"status", true, setText<CaseB, &CaseB::setStatus, checkStatus>},
     {"started", false, setText<CaseB, &CaseB::setStarted, checkDate>},
@@ -328,44 +358,12 @@ const Field<CaseB> kCaseFields[] = {
     {"lessons_learned", false, setText<CaseB, &CaseB::setLessonsLearned, checkLongText>},
     {"documents", false, setDocuments},
     {"contact", false, setContact},
-    {"doffin", false, setTextList<&CaseB::initDoffin, 20, checkDoffin>},
+    {"doffin", false, setTextList<&CaseB::initDoffin, kMaxDoffin, checkDoffin>},
     {"related", false, setRelated},
-    {"tags", false, setTextList<&CaseB::initTags, 30, checkTag>},
+    {"tags", false, setTextList<&CaseB::initTags, kMaxTags, checkTag>},
 };
 
-// Plain identifiers print as they are; anything else is quoted.
-bool isPlainKey(std::string_view key) {
-  auto plain = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
-  };
-  return !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), plain);
-}
-
 }  // namespace
-
-std::string keyPath(const std::string& parent, std::string_view key) {
-  std::string shown = isPlainKey(key) ? std::string(key) : quote(key);
-  return parent.empty() ? shown : parent + "." + shown;
-}
-
-std::string indexPath(const std::string& parent, size_t index) {
-  return parent + "[" + std::to_string(index) + "]";
-}
-
-std::string quote(std::string_view s) {
-  constexpr size_t kMaxShownBytes = 60;
-  size_t cut = s.size();
-  if (cut > kMaxShownBytes) {
-    cut = kMaxShownBytes;
-    // Back up to the start of a code point so the excerpt stays UTF-8.
-    while (cut > 0 && (static_cast<uint8_t>(s[cut]) & 0xC0) == 0x80) --cut;
-  }
-  std::string out = Json(std::string(s.substr(0, cut)))
-                        .dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (cut < s.size()) out.insert(out.size() - 1, "...");
-  return out;
-}
 
 Status buildCase(const Json& doc, schema::Case::Builder out) {
   if (!doc.is_object()) return fail("input", "must be a JSON object");

@@ -1,3 +1,6 @@
+// Field predicates of the case format. Each is pure and allocation-free, and
+// each checks shape only: they say whether a value is well-formed, never
+// whether it exists (an orgnr passing MOD11 may still be unregistered).
 #include "protocol/case_rules.h"
 
 #include <algorithm>
@@ -7,6 +10,7 @@
 namespace allmenning::rules {
 namespace {
 
+// ASCII only, unlike std::isdigit, which follows the C locale.
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 // True when s[from, from+count) exists and holds only ASCII digits.
@@ -21,6 +25,7 @@ int digitValue(std::string_view s, size_t from, size_t count) {
   return v;
 }
 
+// Gregorian rules, also for years before 1582: dates here are modern.
 bool isLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 int daysInMonth(int year, int month) {
@@ -78,6 +83,8 @@ bool isValidCpv(std::string_view s) {
   return s.size() == 10 && digitsAt(s, 0, 8) && s[8] == '-' && isDigit(s[9]);
 }
 
+// Ids end up in storage keys and in <author>/<id> references, so the alphabet
+// is kept to what needs no escaping anywhere: lowercase, digits, hyphen.
 bool isValidId(std::string_view s) {
   if (s.empty() || s.size() > 80) return false;
   auto allowed = [](char c) { return (c >= 'a' && c <= 'z') || isDigit(c) || c == '-'; };
@@ -88,6 +95,7 @@ bool isValidDate(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
   if (!digitsAt(s, 0, 4) || !digitsAt(s, 5, 2) || !digitsAt(s, 8, 2)) return false;
   const int year = digitValue(s, 0, 4), month = digitValue(s, 5, 2), day = digitValue(s, 8, 2);
+  // Year 0000 does not exist in the calendar users write dates in.
   if (year == 0 || month < 1 || month > 12) return false;
   return day >= 1 && day <= daysInMonth(year, month);
 }
@@ -96,6 +104,7 @@ bool isValidDoffinId(std::string_view s) {
   return s.size() == 11 && digitsAt(s, 0, 4) && s[4] == '-' && digitsAt(s, 5, 6);
 }
 
+// Walks sequence by sequence; the first malformed one decides.
 bool isValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const size_t len = sequenceLength(s, i);
@@ -107,9 +116,8 @@ bool isValidUtf8(std::string_view s) {
 
 size_t codePoints(std::string_view s) {
   // Every code point has exactly one byte that is not a continuation byte.
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<uint8_t>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<uint8_t>(c) & 0xC0) != 0x80; }));
 }
 
 }  // namespace allmenning::rules

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <new>
+#include <stdexcept>
 
 namespace allmenning {
 namespace {
@@ -34,7 +35,10 @@ Hash networkId(std::string_view name) {
   return blake2b256(view("allmenning/network/v1/"), view(name));
 }
 
-SecretKey::SecretKey() : secret_(static_cast<uint8_t*>(sodium_malloc(kSize))) {
+SecretKey::SecretKey() {
+  // sodium_malloc needs an initialised library; sodium_init is idempotent.
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+  secret_ = static_cast<uint8_t*>(sodium_malloc(kSize));
   if (secret_ == nullptr) throw std::bad_alloc();
 }
 

@@ -127,7 +127,7 @@ TEST(CaseRules, Utf8AcceptsWellFormedText) {
 }
 
 TEST(CaseRules, Utf8RefusesOverlongForms) {
-  EXPECT_FALSE(isValidUtf8("\xC0\xAF"));          // '/' in two bytes
+  EXPECT_FALSE(isValidUtf8("\xC0\xAF"));  // '/' in two bytes
   EXPECT_FALSE(isValidUtf8("\xC1\xBF"));
   EXPECT_FALSE(isValidUtf8("\xE0\x80\xAF"));      // '/' in three bytes
   EXPECT_FALSE(isValidUtf8("\xF0\x80\x80\xAF"));  // '/' in four bytes
@@ -143,13 +143,13 @@ TEST(CaseRules, Utf8RefusesSurrogatesAndOutOfRange) {
 }
 
 TEST(CaseRules, Utf8RefusesTruncatedAndStraySequences) {
-  EXPECT_FALSE(isValidUtf8("\xC3"));              // lead byte at the end
-  EXPECT_FALSE(isValidUtf8("ab\xE2\x82"));        // 2 of 3 bytes
-  EXPECT_FALSE(isValidUtf8("\xF0\x9F\x98"));      // 3 of 4 bytes
-  EXPECT_FALSE(isValidUtf8("\xC3x"));             // continuation missing
-  EXPECT_FALSE(isValidUtf8("\x80"));              // stray continuation byte
+  EXPECT_FALSE(isValidUtf8("\xC3"));          // lead byte at the end
+  EXPECT_FALSE(isValidUtf8("ab\xE2\x82"));    // 2 of 3 bytes
+  EXPECT_FALSE(isValidUtf8("\xF0\x9F\x98"));  // 3 of 4 bytes
+  EXPECT_FALSE(isValidUtf8("\xC3x"));         // continuation missing
+  EXPECT_FALSE(isValidUtf8("\x80"));          // stray continuation byte
   EXPECT_FALSE(isValidUtf8("a\xA5z"));
-  EXPECT_FALSE(isValidUtf8("\xE2\x28\xA1"));      // bad second byte
+  EXPECT_FALSE(isValidUtf8("\xE2\x28\xA1"));  // bad second byte
 }
 
 TEST(CaseRules, CodePoints) {

@@ -1,0 +1,149 @@
+// Node: init, key file hygiene, seq reservation, and authoring.
+#include "node/node.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "tests/test_util.h"
+
+namespace allmenning {
+namespace {
+
+using testing::TempDir;
+
+class NodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(initCrypto().isOk());
+    InitOptions o;
+    o.config.name = "Skjåk kommune";
+    o.config.kommunenummer = "3433";
+    Status st = Node::init(home(), o, clock_);
+    ASSERT_TRUE(st.isOk()) << st.message();
+  }
+
+  std::string home() const { return dir_ / "home"; }
+
+  std::unique_ptr<Node> open() {
+    auto n = Node::open(home(), clock_);
+    EXPECT_TRUE(n.isOk()) << n.status().message();
+    return n.isOk() ? std::move(*n) : nullptr;
+  }
+
+  TempDir dir_;
+  int64_t now_ = 1700000000000;
+  Clock clock_ = [this] { return ++now_; };
+};
+
+TEST_F(NodeTest, InitWritesAPrivateKeyAndAProfileEntry) {
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "home/key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 64);
+  auto node = open();
+  auto head = node->store().head(node->id());
+  ASSERT_TRUE(head.isOk());
+  EXPECT_EQ(head->seq, 1u);
+  EXPECT_EQ(*node->store().authorName(node->id()).value(), "Skjåk kommune");
+}
+
+TEST_F(NodeTest, InitRefusesToOverwriteANode) {
+  auto before = testing::readFile(dir_ / "home/key");
+  InitOptions o;
+  o.config.name = "Another";
+  Status st = Node::init(home(), o, clock_);
+  EXPECT_FALSE(st.isOk());
+  EXPECT_EQ(testing::readFile(dir_ / "home/key"), before);
+}
+
+TEST_F(NodeTest, InitWithBadConfigWritesNothing) {
+  InitOptions o;
+  o.config.name = "Oslo";
+  o.config.orgnr = "958935421";
+  Status st = Node::init(dir_ / "other", o, clock_);
+  EXPECT_EQ(st.exitCode(), 2);
+  EXPECT_NE(st.message().find("MOD11"), std::string::npos) << st.message();
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "other/key"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "other/allmenning.toml"));
+}
+
+TEST_F(NodeTest, KeyReadableByOthersIsRefusedWithAFix) {
+  ::chmod((dir_ / "home/key").c_str(), 0644);
+  auto n = Node::open(home(), clock_);
+  ASSERT_FALSE(n.isOk());
+  EXPECT_NE(n.status().message().find("chmod 600"), std::string::npos) << n.status().message();
+}
+
+TEST_F(NodeTest, KeyFileThatIsASymlinkIsRefused) {
+  std::filesystem::rename(dir_ / "home/key", dir_ / "real-key");
+  std::filesystem::create_symlink(dir_ / "real-key", dir_ / "home/key");
+  auto n = Node::open(home(), clock_);
+  ASSERT_FALSE(n.isOk());
+  EXPECT_NE(n.status().message().find("symbolic link"), std::string::npos);
+}
+
+TEST_F(NodeTest, PutUpdateRetractAndUnchanged) {
+  auto node = open();
+  auto a = node->putCase(testing::caseJson("flom", "development"));
+  ASSERT_TRUE(a.isOk()) << a.status().message();
+  EXPECT_EQ(a->seq, 2u);
+  auto same = node->putCase(testing::caseJson("flom", "development"));
+  ASSERT_TRUE(same.isOk());
+  EXPECT_TRUE(same->unchanged);
+  EXPECT_EQ(node->store().head(node->id())->seq, 2u);
+  auto b = node->putCase(testing::caseJson("flom", "completed"));
+  EXPECT_EQ(b->seq, 3u);
+  EXPECT_TRUE(node->retractCase(a->key).isOk());
+  EXPECT_EQ(node->retractCase(a->key).exitCode(), 1);
+  auto shown = node->showCase(a->key, true);
+  ASSERT_TRUE(shown.isOk());
+  EXPECT_TRUE((*shown)["retracted"].get<bool>());
+  EXPECT_EQ((*shown)["history"].size(), 3u);
+  EXPECT_EQ((*shown)["record"]["status"], "completed");
+}
+
+TEST_F(NodeTest, BadCaseIsRefusedAndNothingIsWritten) {
+  auto node = open();
+  std::string json = testing::caseJson("x");
+  json.replace(json.find("\"3433\""), 6, "\"343\"");
+  auto r = node->putCase(json);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().exitCode(), 2);
+  EXPECT_EQ(node->store().head(node->id())->seq, 1u);
+}
+
+// A crash between reserving seqs and committing them leaves the reservation
+// just past the head: the signed entries never left the process, so the
+// node may sign those seqs (once) again.
+TEST_F(NodeTest, ReservationAfterACrashBeforeCommitIsReused) {
+  auto node = open();
+  ASSERT_TRUE(node->store().reserve(node->id(), Reservation{2, 5}).isOk());
+  auto r = node->putCase(testing::caseJson("after-crash"));
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->seq, 2u);
+}
+
+// A head below the last reservation means the database lost entries that
+// this key signed; signing again would fork the log, so the node refuses.
+TEST_F(NodeTest, LostEntriesBehindAReservationStopAuthoring) {
+  auto node = open();
+  ASSERT_TRUE(node->store().reserve(node->id(), Reservation{7, 9}).isOk());
+  auto r = node->putCase(testing::caseJson("would-fork"));
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("lost entries"), std::string::npos) << r.status().message();
+  EXPECT_EQ(node->store().head(node->id())->seq, 1u);
+}
+
+TEST_F(NodeTest, CaseRefsAreParsedStrictly) {
+  auto node = open();
+  EXPECT_TRUE(node->parseCaseRef("flom").isOk());
+  EXPECT_TRUE(node->parseCaseRef(toHex(node->id()) + "/flom").isOk());
+  EXPECT_EQ(node->parseCaseRef("Flom").status().exitCode(), 2);
+  EXPECT_EQ(node->parseCaseRef("abc/flom").status().exitCode(), 2);
+  EXPECT_EQ(node->parseCaseRef(toHex(node->id()) + "/").status().exitCode(), 2);
+}
+
+}  // namespace
+}  // namespace allmenning
