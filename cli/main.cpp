@@ -2,6 +2,7 @@
 // command lives in its own cmd_<name>.cpp.
 #include <cstdlib>
 #include <iostream>
+#include <kj/exception.h>
 
 #include "cli/cli.h"
 #include "protocol/crypto.h"
@@ -43,6 +44,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;  // usage errors are bad input
+  } catch (const std::exception& e) {
+    // Every expected failure is a Status; reaching here is a bug, reported
+    // as a failed operation rather than an abort.
+    std::cerr << "allmenning: internal error: " << e.what() << "\n";
+    return 1;
+  } catch (const kj::Exception& e) {
+    std::cerr << "allmenning: internal error: " << e.getDescription().cStr() << "\n";
+    return 1;
   }
   return g.exitCode;
 }

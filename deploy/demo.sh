@@ -97,7 +97,7 @@ echo "+ allmenning --home $lom export --format jsonl > $lom/export.jsonl"
 "$bin" --home "$lom" export --format jsonl >"$lom/export.jsonl"
 echo "$(wc -l <"$lom/export.jsonl") lines written"
 
-say "A second node for Skjåk kommune trusts Lom's key and imports the export; the signatures are checked on the way in."
+say "A second node for Skjåk kommune imports the export. Every signature, hash link and payload is checked on the way in, and the cases keep Lom as their author."
 run --home "$skjak" init --name "Skjåk kommune" --kommunenummer 3433
 run --home "$skjak" import --format jsonl "$lom/export.jsonl"
 run --home "$skjak" case show "$author/$shown_id"

@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "protocol/case_rules.h"
+#include "protocol/records.h"
 
 namespace allmenning {
 namespace {
@@ -51,15 +52,8 @@ bool isValidListen(const std::string& s) {
 }  // namespace
 
 Status checkConfig(const Config& c) {
-  if (c.name.empty() || !rules::isValidUtf8(c.name) || rules::codePoints(c.name) > 300) {
-    return Status::invalid("name: must be 1..300 characters");
-  }
-  if (!c.orgnr.empty() && !rules::isValidOrgnr(c.orgnr)) {
-    return Status::invalid("orgnr: " + c.orgnr + " is not 9 digits passing the MOD11 check");
-  }
-  if (!c.kommunenummer.empty() && !rules::isValidKommunenummer(c.kommunenummer)) {
-    return Status::invalid("kommunenummer: " + c.kommunenummer + " is not 4 digits");
-  }
+  // The body's identity fields follow the same rules as its profile entry.
+  ALM_RETURN_IF_ERROR(checkProfile(ProfileRecord{c.name, c.orgnr, c.kommunenummer}));
   if (!isValidListen(c.listen)) {
     return Status::invalid("listen: \"" + c.listen + "\" is not HOST:PORT");
   }
@@ -111,7 +105,8 @@ Result<Config> loadConfig(const std::string& path) {
   return c;
 }
 
-Status writeFileAtomic(const std::string& path, std::string_view data, unsigned mode) {
+Status writeFileAtomic(const std::string& path, std::string_view data, unsigned mode,
+                       bool replace) {
   std::string tmp = path + ".tmp";
   ::unlink(tmp.c_str());  // a leftover from a crash; O_EXCL below refuses anything else
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -119,19 +114,21 @@ Status writeFileAtomic(const std::string& path, std::string_view data, unsigned 
   Status st = writeAll(fd, data, tmp);
   if (st.isOk() && ::fsync(fd) != 0) st = sysError("syncing " + tmp);
   ::close(fd);
-  if (st.isOk() && ::rename(tmp.c_str(), path.c_str()) != 0) st = sysError("renaming " + tmp);
-  if (!st.isOk()) {
-    ::unlink(tmp.c_str());
-    return st;
+  if (st.isOk() && replace && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    st = sysError("renaming " + tmp);
   }
+  // link() fails when `path` exists, so a new file never replaces another.
+  if (st.isOk() && !replace && ::link(tmp.c_str(), path.c_str()) != 0) {
+    st = errno == EEXIST ? Status::refused(path + " already exists; refusing to overwrite it")
+                         : sysError("linking " + path);
+  }
+  if (!st.isOk() || !replace) ::unlink(tmp.c_str());
+  if (!st.isOk()) return st;
   return fsyncDir(std::filesystem::path(path).parent_path().string());
 }
 
 Status writeNewKey(const std::string& path, const SecretKey& key) {
-  if (std::filesystem::exists(std::filesystem::symlink_status(path))) {
-    return Status::refused(path + " already exists; refusing to overwrite a key");
-  }
-  return writeFileAtomic(path, asChars(key.secretBytes()), 0600);
+  return writeFileAtomic(path, asChars(key.secretBytes()), 0600, /*replace=*/false);
 }
 
 Result<std::unique_ptr<SecretKey>> loadKey(const std::string& path) {

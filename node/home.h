@@ -3,6 +3,7 @@
 //   <home>/allmenning.toml   config (TOML), see docs/configuration.md
 //   <home>/key               Ed25519 secret key, 64 raw bytes, mode 0600
 //   <home>/db/               RocksDB
+//   <home>/intent            the last batch this key signed (node/intent.h)
 #pragma once
 
 #include <memory>
@@ -26,6 +27,7 @@ struct HomePaths {
   std::string config() const { return root + "/allmenning.toml"; }
   std::string key() const { return root + "/key"; }
   std::string db() const { return root + "/db"; }
+  std::string intent() const { return root + "/intent"; }
 };
 
 // Checks the values of a config (name, orgnr, kommunenummer, listen, network).
@@ -34,9 +36,12 @@ Result<Config> loadConfig(const std::string& path);
 std::string renderConfig(const Config& c);
 
 // Writes `data` to `path` atomically: a new temporary file created with
-// O_EXCL|O_NOFOLLOW and `mode`, fsynced, renamed over `path`, and the folder
+// O_EXCL|O_NOFOLLOW and `mode`, fsynced, moved to `path`, and the folder
 // fsynced. A crash leaves either the old file or the new one, never a part.
-Status writeFileAtomic(const std::string& path, std::string_view data, unsigned mode);
+// With `replace` false, an existing `path` is never overwritten.
+Status writeFileAtomic(const std::string& path, std::string_view data, unsigned mode,
+                       bool replace = true);
+
 
 // Creates a new key file. Refuses to overwrite an existing one.
 Status writeNewKey(const std::string& path, const SecretKey& key);

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "node/intent.h"
 #include "protocol/records.h"
 
 namespace allmenning {
@@ -32,17 +33,22 @@ Status Node::init(const std::string& home, const InitOptions& options, const Clo
   ALM_RETURN_IF_ERROR(checkConfig(options.config));
   HomePaths paths{home};
   std::error_code ec;
-  std::filesystem::create_directories(home, ec);
-  if (ec) return Status::ioError("creating " + home + ": " + ec.message());
-  ::chmod(home.c_str(), 0700);
-  if (std::filesystem::exists(paths.key()) || std::filesystem::exists(paths.config())) {
-    return Status::refused(home + " already holds a node; refusing to overwrite it");
+  for (const auto& existing : {paths.key(), paths.config(), paths.db(), paths.intent()}) {
+    if (std::filesystem::exists(std::filesystem::symlink_status(existing, ec))) {
+      return Status::refused(home + " already holds a node (" + existing +
+                             "); refusing to overwrite it");
+    }
   }
+  bool created = std::filesystem::create_directories(home, ec);
+  if (ec) return Status::ioError("creating " + home + ": " + ec.message());
+  if (created) ::chmod(home.c_str(), 0700);  // never change a folder we did not make
   Status st = createNode(paths, options.config, clock);
   if (!st.isOk()) {
-    // Leave nothing half-made: a later init in the same folder must work.
+    // Everything below was checked absent above, so all of it is ours: remove
+    // it, so that a later init in the same folder works.
     std::filesystem::remove(paths.key(), ec);
     std::filesystem::remove(paths.config(), ec);
+    std::filesystem::remove(paths.intent(), ec);
     std::filesystem::remove_all(paths.db(), ec);
   }
   return st;
@@ -51,48 +57,69 @@ Status Node::init(const std::string& home, const InitOptions& options, const Clo
 Status Node::createNode(const HomePaths& paths, const Config& config, const Clock& clock) {
   auto key = SecretKey::generate();
   ALM_RETURN_IF_ERROR(writeNewKey(paths.key(), *key));
-  ALM_RETURN_IF_ERROR(writeFileAtomic(paths.config(), renderConfig(config), 0644));
-  auto node = open(paths.root, clock);
-  if (!node.isOk()) return node.status();
+  ALM_RETURN_IF_ERROR(writeFileAtomic(paths.config(), renderConfig(config), 0644, false));
+  auto store = Store::open(paths.db(), networkId(config.network), Store::Mode::kCreate);
+  if (!store.isOk()) return store.status();
+  std::unique_ptr<Node> node(new Node(paths, config, std::move(key), std::move(*store), clock));
   auto profile = encodeProfile(ProfileRecord{config.name, config.orgnr, config.kommunenummer});
-  return (*node)->author({{Kind::kProfile, std::move(profile)}}).status();
+  return node->author({{Kind::kProfile, std::move(profile)}}).status();
 }
 
 Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& clock) {
   HomePaths paths{home};
-  if (!std::filesystem::exists(paths.config())) {
+  std::error_code ec;
+  if (!std::filesystem::exists(paths.config(), ec)) {
     return Status::notFound("no node in " + home + " (create one with `allmenning init`)");
   }
   auto config = loadConfig(paths.config());
   if (!config.isOk()) return config.status();
   auto key = loadKey(paths.key());
   if (!key.isOk()) return key.status();
-  auto store = Store::open(paths.db(), networkId(config->network));
+  auto store = Store::open(paths.db(), networkId(config->network), Store::Mode::kExisting);
   if (!store.isOk()) return store.status();
   return std::unique_ptr<Node>(
-      new Node(std::move(*config), std::move(*key), std::move(*store), clock));
+      new Node(paths, std::move(*config), std::move(*key), std::move(*store), clock));
 }
 
-// A reservation is written before signing and stays until the next one, so
-// the head of our own log must be at or past its start minus one. A head
-// below that means the database lost entries this key already signed;
-// signing again would put two different entries under one seq.
-Status Node::checkReservation(const Head& head) {
-  auto r = store_->reservation(id());
-  if (!r.isOk()) return r.status();
-  if (!*r || head.seq + 1 >= (*r)->from) return Status::ok();
-  return Status::refused("this node's log ends at seq " + std::to_string(head.seq) +
-                         " but seqs up to " + std::to_string((*r)->to) +
-                         " were already reserved for signing; the database has lost entries. "
-                         "Restore it from a backup or a peer before publishing again");
+// Reconciles the last signed batch (the intent) with the database before
+// anything new is signed. See docs/architecture.md, "The signing intent".
+Result<Head> Node::recoverIntent(const Head& head) {
+  auto intent = readIntent(paths_.intent());
+  if (!intent.isOk()) return intent.status();
+  if (intent->empty()) return head;
+  const Entry& first = intent->front();
+  const Entry& last = intent->back();
+  uint64_t from = first.header.seq, to = last.header.seq;
+  if (head.seq >= to) {
+    auto stored = store_->entry(id(), to);
+    if (!stored.isOk()) return stored.status();
+    if (*stored && (*stored)->hash == last.hash) return head;
+    return Status::refused("this node's log holds a different entry at seq " + std::to_string(to) +
+                           " than the one this key signed; refusing to sign more");
+  }
+  if (head.seq + 1 < from || head.seq >= from) {
+    return Status::refused("this node's log ends at seq " + std::to_string(head.seq) +
+                           " but this key has already signed up to seq " + std::to_string(to) +
+                           "; the database has lost entries. Restore it from a backup or a "
+                           "peer before publishing again");
+  }
+  // The crash came between writing the intent and committing it: commit the
+  // very bytes that were signed then, instead of signing the seqs anew.
+  auto results = store_->apply(*intent, /*sync=*/true, clock_());
+  if (!results.isOk()) return results.status();
+  for (const auto& r : *results) {
+    if (!r.stored()) {
+      return Status::refused("the last signed batch no longer fits the log: " + r.status.message());
+    }
+  }
+  return Head{to, last.hash};
 }
 
 Result<std::vector<Entry>> Node::author(std::vector<std::pair<Kind, Bytes>> records) {
-  auto head = store_->head(id());
+  auto stored = store_->head(id());
+  if (!stored.isOk()) return stored.status();
+  auto head = recoverIntent(*stored);
   if (!head.isOk()) return head.status();
-  ALM_RETURN_IF_ERROR(checkReservation(*head));
-  uint64_t from = head->seq + 1, to = head->seq + records.size();
-  ALM_RETURN_IF_ERROR(store_->reserve(id(), Reservation{from, to}));
 
   std::vector<Entry> entries;
   Hash prev = head->hash;
@@ -101,14 +128,17 @@ Result<std::vector<Entry>> Node::author(std::vector<std::pair<Kind, Bytes>> reco
     Header h;
     h.network = store_->network();
     h.author = id();
-    h.seq = from + i;
+    h.seq = head->seq + 1 + i;
     h.prev = prev;
     h.kind = records[i].first;
     h.timestamp = now;
     entries.push_back(signEntry(*key_, h, std::move(records[i].second)));
     prev = entries.back().hash;
   }
-  auto results = store_->apply(entries, /*sync=*/true);
+  // The intent is durable before the commit, and the commit before anything
+  // is printed or sent: no seq can ever carry two different signed entries.
+  ALM_RETURN_IF_ERROR(writeIntent(paths_.intent(), entries));
+  auto results = store_->apply(entries, /*sync=*/true, now);
   if (!results.isOk()) return results.status();
   for (const auto& r : *results) {
     if (!r.stored()) return r.status.isOk() ? Status::refused("entry was not stored") : r.status;

@@ -51,6 +51,7 @@ class Node {
 
   const PublicKey& id() const { return key_->publicKey(); }
   const Config& config() const { return config_; }
+  int64_t now() const { return clock_(); }
   Store& store() { return *store_; }
 
   // Parses "<author-hex>/<id>" or "<id>" (this node's own case).
@@ -76,20 +77,25 @@ class Node {
   Result<VerifyReport> verify(const std::function<void(uint64_t)>& progress);
 
   // Signs and durably stores new entries of this node's own log, in order.
-  // The seqs are reserved durably before signing (docs/architecture.md).
+  // Each batch is claimed durably before it is committed (node/intent.h).
   Result<std::vector<Entry>> author(std::vector<std::pair<Kind, Bytes>> records);
 
  private:
-  Node(Config config, std::unique_ptr<SecretKey> key, std::unique_ptr<Store> store, Clock clock)
-      : config_(std::move(config)),
+  Node(HomePaths paths, Config config, std::unique_ptr<SecretKey> key,
+       std::unique_ptr<Store> store, Clock clock)
+      : paths_(std::move(paths)),
+        config_(std::move(config)),
         key_(std::move(key)),
         store_(std::move(store)),
         clock_(std::move(clock)) {}
   static Status createNode(const HomePaths& paths, const Config& config, const Clock& clock);
-  Status checkReservation(const Head& head);
+  Result<Head> recoverIntent(const Head& head);
+  Status checkImport(const std::string& path);
   Result<Json> entrySummary(const Entry& e);
+  Result<Json> searchRow(const CaseKey& key);
   Result<Json> chainCheck(const PublicKey& author, uint64_t seq);
 
+  HomePaths paths_;
   Config config_;
   std::unique_ptr<SecretKey> key_;
   std::unique_ptr<Store> store_;

@@ -12,6 +12,8 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
+#include <type_traits>
 
 #include "protocol/bytes.h"
 #include "protocol/status.h"
@@ -70,5 +72,33 @@ class CanonicalReader {
   std::unique_ptr<capnp::SegmentArrayMessageReader> reader_;
   kj::ArrayPtr<const capnp::word> segments_[1];
 };
+
+// Opens canonical `bytes` as a T and returns `read(root)`. Field reads can
+// throw on hostile bytes that canonical form does not rule out (a Text without
+// its NUL, a pointer of the wrong kind), so they run inside the same guard as
+// the decoding and every failure comes back as a corruption Status.
+template <typename T, typename F>
+auto decodeCanonical(ByteView bytes, size_t maxBytes, const std::string& what, F&& read)
+    -> Result<std::invoke_result_t<F, typename T::Reader>> {
+  auto reader = CanonicalReader::open(bytes, maxBytes);
+  if (!reader.isOk()) return reader.status().withContext(what);
+  auto root = (*reader)->template root<T>();
+  if (!root.isOk()) return root.status().withContext(what);
+  try {
+    return read(*root);
+  } catch (const kj::Exception& e) {
+    return Status::corruption(what + ": malformed message: " + e.getDescription().cStr());
+  }
+}
+
+// Refuses `bytes` unless they equal `reencoded`: canonical Cap'n Proto still
+// admits fields unknown to this schema, so a decoder re-encodes what it read
+// and compares, keeping one value to one byte string.
+inline Status requireSameEncoding(ByteView bytes, const Bytes& reencoded, const std::string& what) {
+  if (std::equal(bytes.begin(), bytes.end(), reencoded.begin(), reencoded.end())) {
+    return Status::ok();
+  }
+  return Status::corruption(what + " is not the canonical encoding of its content");
+}
 
 }  // namespace allmenning

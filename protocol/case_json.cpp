@@ -275,46 +275,29 @@ Result<Bytes> caseFromJsonValue(const nlohmann::ordered_json& value) {
 }
 
 Result<nlohmann::ordered_json> decodeCase(ByteView payload) {
-  auto reader = CanonicalReader::open(payload, kMaxPayloadBytes);
-  if (!reader.isOk()) return reader.status().withContext("case payload");
-  auto root = (*reader)->root<schema::Case>();
-  if (!root.isOk()) return root.status().withContext("case payload");
-  Json doc;
-  try {
-    doc = case_json::caseToJson(*root);
-  } catch (const kj::Exception& e) {
-    return Status::corruption(std::string("case payload: malformed message: ") +
-                              e.getDescription().cStr());
-  }
+  auto doc = decodeCanonical<schema::Case>(payload, kMaxPayloadBytes, "case payload",
+                                           [](auto root) { return case_json::caseToJson(root); });
+  if (!doc.isOk()) return doc.status();
   // Same rules as for user input: a signature proves who wrote a payload,
   // not that its content is valid.
-  auto again = caseFromJsonValue(doc);
+  auto again = caseFromJsonValue(*doc);
   if (!again.isOk()) {
     return Status::corruption("case payload breaks a rule: " + again.status().message());
   }
   // Canonical Cap'n Proto can still carry what the rules would never write,
   // such as fields unknown to this schema or -0.0; one value, one encoding.
-  if (!std::equal(payload.begin(), payload.end(), again->begin(), again->end())) {
-    return Status::corruption("case payload is not the canonical encoding of its content");
-  }
+  ALM_RETURN_IF_ERROR(requireSameEncoding(payload, *again, "case payload"));
   return doc;
 }
 
 Result<std::string> caseIdOf(ByteView payload) {
-  auto reader = CanonicalReader::open(payload, kMaxPayloadBytes);
-  if (!reader.isOk()) return reader.status().withContext("case payload");
-  auto root = (*reader)->root<schema::Case>();
-  if (!root.isOk()) return root.status().withContext("case payload");
-  std::string id;
-  try {
-    // Reading Text checks its NUL terminator, which canonical form does not.
-    id = std::string(root->getId().begin(), root->getId().size());
-  } catch (const kj::Exception& e) {
-    return Status::corruption(std::string("case payload: malformed message: ") +
-                              e.getDescription().cStr());
-  }
+  // Reading Text checks its NUL terminator, which canonical form does not.
+  auto id = decodeCanonical<schema::Case>(payload, kMaxPayloadBytes, "case payload", [](auto r) {
+    return std::string(r.getId().begin(), r.getId().size());
+  });
+  if (!id.isOk()) return id.status();
   // The id becomes part of storage keys, so it is the one field checked here.
-  if (!rules::isValidId(id)) return Status::corruption("case payload: invalid or missing id");
+  if (!rules::isValidId(*id)) return Status::corruption("case payload: invalid or missing id");
   return id;
 }
 

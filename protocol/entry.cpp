@@ -44,29 +44,33 @@ Bytes encodeHeader(const Header& h) {
 }
 
 Result<Header> decodeHeader(ByteView bytes) {
-  auto reader = CanonicalReader::open(bytes, kMaxHeaderBytes);
-  if (!reader.isOk()) return reader.status().withContext("header");
-  auto root = (*reader)->root<schema::Header>();
-  if (!root.isOk()) return root.status().withContext("header");
-  auto r = *root;
-  Header h;
-  auto network = fixed<32>(r.getNetwork());
-  auto author = fixed<32>(r.getAuthor());
-  auto prev = fixed<32>(r.getPrev());
-  auto payloadHash = fixed<32>(r.getPayloadHash());
-  if (!network || !author || !prev || !payloadHash) {
+  struct Raw {
+    std::optional<Hash> network, author, prev, payloadHash;
+    uint16_t kind;
+    Header h;
+  };
+  auto raw = decodeCanonical<schema::Header>(bytes, kMaxHeaderBytes, "header", [](auto r) {
+    Raw out{fixed<32>(r.getNetwork()), fixed<32>(r.getAuthor()), fixed<32>(r.getPrev()),
+            fixed<32>(r.getPayloadHash()), static_cast<uint16_t>(r.getKind()), Header{}};
+    out.h.seq = r.getSeq();
+    out.h.timestamp = r.getTimestamp();
+    out.h.payloadSize = r.getPayloadSize();
+    return out;
+  });
+  if (!raw.isOk()) return raw.status();
+  if (!raw->network || !raw->author || !raw->prev || !raw->payloadHash) {
     return Status::corruption("header: a key or hash field is not 32 bytes");
   }
-  auto kind = static_cast<uint16_t>(r.getKind());
-  if (kind > kMaxKind) return Status::corruption("header: unknown kind " + std::to_string(kind));
-  h.network = *network;
-  h.author = *author;
-  h.seq = r.getSeq();
-  h.prev = *prev;
-  h.kind = static_cast<Kind>(kind);
-  h.timestamp = r.getTimestamp();
-  h.payloadHash = *payloadHash;
-  h.payloadSize = r.getPayloadSize();
+  if (raw->kind > kMaxKind) {
+    return Status::corruption("header: unknown kind " + std::to_string(raw->kind));
+  }
+  Header h = raw->h;
+  h.network = *raw->network;
+  h.author = *raw->author;
+  h.prev = *raw->prev;
+  h.payloadHash = *raw->payloadHash;
+  h.kind = static_cast<Kind>(raw->kind);
+  ALM_RETURN_IF_ERROR(requireSameEncoding(bytes, encodeHeader(h), "header"));
   return h;
 }
 

@@ -1,5 +1,7 @@
 #include "protocol/records.h"
 
+#include <algorithm>
+
 #include "protocol/capnp_util.h"
 #include "protocol/case_json.h"
 #include "protocol/case_rules.h"
@@ -21,20 +23,25 @@ Bytes encodeRetract(const RetractRecord& r) {
 }
 
 Result<RetractRecord> decodeRetract(ByteView payload) {
-  auto reader = CanonicalReader::open(payload, kMaxPayloadBytes);
-  if (!reader.isOk()) return reader.status().withContext("retract");
-  auto root = (*reader)->root<schema::Retract>();
-  if (!root.isOk()) return root.status().withContext("retract");
-  RetractRecord r{text(root->getCaseId()), root->getErase()};
-  if (!rules::isValidId(r.caseId)) {
-    return Status::corruption("retract: caseId \"" + r.caseId + "\" is not a valid id");
+  auto r = decodeCanonical<schema::Retract>(payload, kMaxPayloadBytes, "retract", [](auto root) {
+    return RetractRecord{text(root.getCaseId()), root.getErase()};
+  });
+  if (!r.isOk()) return r.status();
+  if (!rules::isValidId(r->caseId)) {
+    return Status::corruption("retract: caseId \"" + r->caseId + "\" is not a valid id");
   }
+  ALM_RETURN_IF_ERROR(requireSameEncoding(payload, encodeRetract(*r), "retract"));
   return r;
 }
 
 Status checkProfile(const ProfileRecord& p) {
   if (p.name.empty() || !rules::isValidUtf8(p.name) || rules::codePoints(p.name) > 300) {
     return Status::invalid("name: must be 1..300 characters of UTF-8 text");
+  }
+  // A name is printed on every node's terminal: no control characters.
+  if (std::any_of(p.name.begin(), p.name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    return Status::invalid("name: must not contain control characters");
   }
   if (!p.orgnr.empty() && !rules::isValidOrgnr(p.orgnr)) {
     return Status::invalid("orgnr: " + p.orgnr + " is not 9 digits passing the MOD11 check");
@@ -55,14 +62,14 @@ Bytes encodeProfile(const ProfileRecord& p) {
 }
 
 Result<ProfileRecord> decodeProfile(ByteView payload) {
-  auto reader = CanonicalReader::open(payload, kMaxPayloadBytes);
-  if (!reader.isOk()) return reader.status().withContext("profile");
-  auto root = (*reader)->root<schema::Profile>();
-  if (!root.isOk()) return root.status().withContext("profile");
-  ProfileRecord p{text(root->getName()), text(root->getOrgnr()),
-                  text(root->getKommunenummer())};
-  Status st = checkProfile(p);
+  auto p = decodeCanonical<schema::Profile>(payload, kMaxPayloadBytes, "profile", [](auto root) {
+    return ProfileRecord{text(root.getName()), text(root.getOrgnr()),
+                         text(root.getKommunenummer())};
+  });
+  if (!p.isOk()) return p.status();
+  Status st = checkProfile(*p);
   if (!st.isOk()) return Status::corruption("profile: " + st.message());
+  ALM_RETURN_IF_ERROR(requireSameEncoding(payload, encodeProfile(*p), "profile"));
   return p;
 }
 

@@ -16,7 +16,7 @@ namespace allmenning {
 // several versions of one case.
 class Store::Writer {
  public:
-  explicit Writer(Store& store) : s_(store) {}
+  Writer(Store& store, int64_t receivedAt) : s_(store), receivedAt_(receivedAt) {}
 
   // Checks one entry and, when it extends its author's log, adds it.
   // Returns a non-ok Status only for I/O errors; refusals are in the result.
@@ -118,17 +118,20 @@ class Store::Writer {
     CaseKey key{e.header.author, *id};
     auto previous = caseStateOf(key);
     if (!previous.isOk()) return previous.status();
+    bool retracted = e.header.kind == Kind::kRetract;
+    // A retraction of a case this node never saw hides nothing; the entry
+    // stays in the log, but no case appears.
+    if (retracted && !*previous) return Status::ok();
     if (*previous && !(*previous)->retracted) {
       auto old = payloadAt(key.author, (*previous)->seq);
       if (!old.isOk()) return old.status();
       if (*old) ALM_RETURN_IF_ERROR(indexCase(key, **old, /*add=*/false));
     }
-    bool retracted = e.header.kind == Kind::kRetract;
     if (!retracted) ALM_RETURN_IF_ERROR(indexCase(key, *e.payload, /*add=*/true));
-    CaseState state{e.header.seq, retracted};
+    CaseState state{e.header.seq, retracted, receivedAt_};
     cases_[keys::caseKey(key.author, key.id)] = state;
     batch_.Put(s_.cf_->cases, keys::caseKey(key.author, key.id),
-               keys::caseValue(state.seq, state.retracted));
+               keys::caseValue(state.seq, state.retracted, state.receivedAt));
     batch_.Put(s_.cf_->versions, keys::version(key.author, key.id, e.header.seq), "");
     return Status::ok();
   }
@@ -154,14 +157,16 @@ class Store::Writer {
   }
 
   Store& s_;
+  int64_t receivedAt_;
   rocksdb::WriteBatch batch_;
   std::map<PublicKey, Head> heads_;
   std::map<std::pair<PublicKey, uint64_t>, Entry> added_;
   std::map<std::string, CaseState> cases_;
 };
 
-Result<std::vector<ApplyResult>> Store::apply(std::vector<Entry> entries, bool sync) {
-  Writer writer(*this);
+Result<std::vector<ApplyResult>> Store::apply(std::vector<Entry> entries, bool sync,
+                                             int64_t receivedAt) {
+  Writer writer(*this, receivedAt);
   std::vector<ApplyResult> results;
   results.reserve(entries.size());
   for (auto& e : entries) {

@@ -41,10 +41,11 @@ inline std::string headValue(uint64_t seq, const Hash& hash) {
   return v + std::string(asChars(hash));
 }
 
-inline std::string caseValue(uint64_t seq, bool retracted) {
+inline std::string caseValue(uint64_t seq, bool retracted, int64_t receivedAt) {
   std::string v;
   appendBigEndian64(v, seq);
   v.push_back(retracted ? 1 : 0);
+  appendBigEndian64(v, static_cast<uint64_t>(receivedAt));
   return v;
 }
 

@@ -71,7 +71,7 @@ Result<std::vector<CaseKey>> Store::candidates(const SearchFilter& f) const {
   return out;
 }
 
-Result<bool> Store::matches(const CaseKey& key, const SearchFilter& f, int64_t* updated) const {
+Result<bool> Store::matches(const CaseKey& key, const SearchFilter& f, int64_t* received) const {
   if (f.author && *f.author != key.author) return false;
   auto state = caseState(key);
   if (!state.isOk()) return state.status();
@@ -81,7 +81,10 @@ Result<bool> Store::matches(const CaseKey& key, const SearchFilter& f, int64_t* 
   if (!*e || !(*e)->payload) return Status::corruption("cases: points at a missing entry");
   auto t = indexTermsOf(*(*e)->payload);
   if (!t.isOk()) return t.status();
-  *updated = (*e)->header.timestamp;
+  // An author's clock orders honest entries the same way on every node; the
+  // local receive time caps it, so a timestamp in the future cannot keep a
+  // case on top of every search.
+  *received = std::min((*e)->header.timestamp, (*state)->receivedAt);
   return (f.cpvPrefix.empty() || anyStartsWith(t->cpv, f.cpvPrefix)) &&
          (f.procedure.empty() || t->procedure == f.procedure) &&
          (f.sector.empty() || t->sector == f.sector) &&
@@ -94,12 +97,12 @@ Result<std::vector<CaseKey>> Store::search(const SearchFilter& f) const {
   if (!found.isOk()) return found.status();
   std::vector<std::pair<int64_t, CaseKey>> hits;
   for (auto& key : *found) {
-    int64_t updated = 0;
-    auto ok = matches(key, f, &updated);
+    int64_t received = 0;
+    auto ok = matches(key, f, &received);
     if (!ok.isOk()) return ok.status();
-    if (*ok) hits.emplace_back(updated, std::move(key));
+    if (*ok) hits.emplace_back(received, std::move(key));
   }
-  // Most recently updated first; ties by author and id, so output is stable.
+  // Most recently received first; ties by author and id, so output is stable.
   std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first > b.first;
     return std::tie(a.second.author, a.second.id) < std::tie(b.second.author, b.second.id);

@@ -2,6 +2,9 @@
 
 #include <rocksdb/options.h>
 
+#include <filesystem>
+#include <rocksdb/write_batch.h>
+
 #include "storage/families.h"
 #include "storage/keys.h"
 #include "protocol/records.h"
@@ -45,44 +48,72 @@ Store::~Store() {
   db_.reset();
 }
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& network) {
+Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& network,
+                                           Mode mode) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (const char* name : kFamilyNames) {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
+  rocksdb::Options options = databaseOptions();
+  // Only `init` creates a database. Opening a missing one would otherwise
+  // start a new log at seq 1 under a key that already signed other entries.
+  options.create_if_missing = mode == Mode::kCreate;
+  options.error_if_exists = mode == Mode::kCreate;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  Status st = fromRocks(rocksdb::DB::Open(databaseOptions(), dir, descriptors, &handles, &raw),
-                        "opening database " + dir);
+  // RocksDB creates the folder even when it will not create a database, so
+  // look for one before asking it.
+  std::error_code ec;
+  bool exists = std::filesystem::exists(dir + "/CURRENT", ec);
+  auto opened = mode == Mode::kExisting && !exists
+                    ? rocksdb::Status::InvalidArgument("no CURRENT file")
+                    : rocksdb::DB::Open(options, dir, descriptors, &handles, &raw);
+  if (opened.IsInvalidArgument() && mode == Mode::kExisting) {
+    return Status::refused("no database in " + dir +
+                           "; it may have been moved or deleted. Refusing to start a new log "
+                           "under this key (restore the database, or init a new home)");
+  }
+  Status st = fromRocks(opened, "opening database " + dir);
   if (!st.isOk()) return st;
-  std::unique_ptr<rocksdb::DB> db(raw);
   auto cf = std::make_unique<Families>();
   for (auto* h : handles) cf->owned.emplace_back(h);
   rocksdb::ColumnFamilyHandle** slots[] = {
-      &cf->entries,   &cf->payloads,     &cf->heads,     &cf->cases,
-      &cf->versions,  &cf->idxCpv,       &cf->idxProcedure, &cf->idxSector,
-      &cf->idxStatus, &cf->idxKommune,   &cf->profiles,  &cf->meta};
+      &cf->entries,   &cf->payloads,   &cf->heads,        &cf->cases,
+      &cf->versions,  &cf->idxCpv,     &cf->idxProcedure, &cf->idxSector,
+      &cf->idxStatus, &cf->idxKommune, &cf->profiles,     &cf->meta};
   for (size_t i = 0; i < std::size(slots); ++i) *slots[i] = handles[i + 1];
+  std::unique_ptr<Store> store(new Store(network, std::unique_ptr<rocksdb::DB>(raw), std::move(cf)));
+  ALM_RETURN_IF_ERROR(store->checkMeta(dir, mode));
+  return store;
+}
 
-  std::string format;
-  auto s = db->Get(rocksdb::ReadOptions(), cf->meta, "format", &format);
-  if (s.IsNotFound()) {
+// Writes the format version and network id into a new database, or checks
+// them in an existing one.
+Status Store::checkMeta(const std::string& dir, Mode mode) {
+  if (mode == Mode::kCreate) {
+    rocksdb::WriteBatch batch;
+    batch.Put(cf_->meta, "format", std::string(kFormatVersion));
+    batch.Put(cf_->meta, "network", std::string(asChars(network_)));
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    st = fromRocks(db->Put(sync, cf->meta, "format", std::string(kFormatVersion)),
-                   "writing format version");
-  } else if (s.ok() && format != kFormatVersion) {
-    st = Status::refused("database " + dir + " has format version " + format +
-                         "; this build reads version " + std::string(kFormatVersion));
-  } else {
-    st = fromRocks(s, "reading format version");
+    return fromRocks(db_->Write(sync, &batch), "writing database metadata");
   }
-  if (!st.isOk()) {
-    cf->owned.clear();
-    return st;
+  auto format = get(cf_->meta, "format");
+  if (!format.isOk()) return format.status();
+  if (!*format) return Status::corruption("database " + dir + " has no format version");
+  if (**format != kFormatVersion) {
+    return Status::refused("database " + dir + " has format version " + **format +
+                           "; this build reads version " + std::string(kFormatVersion));
   }
-  return std::unique_ptr<Store>(new Store(network, std::move(db), std::move(cf)));
+  auto network = get(cf_->meta, "network");
+  if (!network.isOk()) return network.status();
+  if (!*network || **network != asChars(network_)) {
+    return Status::refused("database " + dir +
+                           " belongs to another network than the one in the config; the "
+                           "`network` setting must not change after init");
+  }
+  return Status::ok();
 }
 
 Result<std::optional<std::string>> Store::get(rocksdb::ColumnFamilyHandle* cf,
@@ -136,8 +167,10 @@ Result<std::optional<CaseState>> Store::caseState(const CaseKey& key) const {
   auto v = get(cf_->cases, keys::caseKey(key.author, key.id));
   if (!v.isOk()) return v.status();
   if (!*v) return std::optional<CaseState>();
-  if ((*v)->size() != 9) return Status::corruption("cases: malformed value");
-  return std::optional<CaseState>(CaseState{readBigEndian64(**v), (**v)[8] != 0});
+  if ((*v)->size() != 17) return Status::corruption("cases: malformed value");
+  return std::optional<CaseState>(
+      CaseState{readBigEndian64(**v), (**v)[8] != 0,
+                static_cast<int64_t>(readBigEndian64(std::string_view(**v).substr(9)))});
 }
 
 Result<std::vector<uint64_t>> Store::caseVersions(const CaseKey& key) const {
@@ -163,25 +196,6 @@ Result<std::optional<std::string>> Store::authorName(const PublicKey& author) co
   auto profile = decodeProfile(*(*e)->payload);
   if (!profile.isOk()) return profile.status();
   return std::optional<std::string>(profile->name);
-}
-
-Status Store::reserve(const PublicKey& author, Reservation r) {
-  std::string v;
-  appendBigEndian64(v, r.from);
-  appendBigEndian64(v, r.to);
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  return fromRocks(db_->Put(sync, cf_->meta, "reserve" + keys::author(author), v),
-                   "reserving seqs");
-}
-
-Result<std::optional<Reservation>> Store::reservation(const PublicKey& author) const {
-  auto v = get(cf_->meta, "reserve" + keys::author(author));
-  if (!v.isOk()) return v.status();
-  if (!*v) return std::optional<Reservation>();
-  if ((*v)->size() != 16) return Status::corruption("meta: malformed reservation");
-  return std::optional<Reservation>(
-      Reservation{readBigEndian64(**v), readBigEndian64((*v)->substr(8))});
 }
 
 Status Store::forEachEntry(const std::function<Status(Result<Entry>)>& fn) const {

@@ -5,12 +5,13 @@
 //   payloads  entryHash                 -> payload bytes
 //   heads     author                    -> seq(BE64) || entryHash
 //   cases     author|caseId             -> seq(BE64) || state(1: 0 live, 1 retracted)
+//                                          || receivedAt(BE64, ms, this node's clock)
 //   versions  author|caseId|0|seq(BE64) -> ""   (every entry that touched the case)
 //   idx_cpv, idx_procedure, idx_sector, idx_status, idx_kommune
 //             value|0|author|caseId     -> ""   (live cases only)
 //   profiles  author                    -> seq(BE64) of the latest profile entry
 //   meta      "format"                  -> "1"
-//             "reserve"|author          -> from(BE64) || to(BE64)
+//             "network"                 -> network id (32)
 //
 // apply() is the one path that writes entries: it checks every entry with
 // the protocol rules and commits all accepted entries, heads and index
@@ -41,6 +42,7 @@ struct CaseKey {
 struct CaseState {
   uint64_t seq = 0;  // the latest entry that touched the case
   bool retracted = false;
+  int64_t receivedAt = 0;  // when this node accepted that entry (its own clock)
 };
 
 struct SearchFilter {
@@ -60,16 +62,17 @@ struct ApplyResult {
   bool stored() const { return status.isOk() && placement == Placement::kNext; }
 };
 
-// Seqs an author has claimed for signing but may not have committed yet.
-struct Reservation {
-  uint64_t from = 0;
-  uint64_t to = 0;
-};
-
 class Store {
  public:
-  // Opens or creates the database in `dir` for the federation `network`.
-  static Result<std::unique_ptr<Store>> open(const std::string& dir, const Hash& network);
+  enum class Mode {
+    kCreate,    // make a new database; refuse if one exists
+    kExisting,  // open an existing one; refuse if there is none
+  };
+  // Opens the database in `dir` for the federation `network`. The network id
+  // is recorded at creation, and opening with another one is refused, so one
+  // log never mixes two networks.
+  static Result<std::unique_ptr<Store>> open(const std::string& dir, const Hash& network,
+                                             Mode mode);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -87,17 +90,17 @@ class Store {
   Result<std::optional<CaseState>> caseState(const CaseKey& key) const;
   // Seqs of every entry that created, updated or retracted the case, ascending.
   Result<std::vector<uint64_t>> caseVersions(const CaseKey& key) const;
-  // Live cases matching every set filter, most recently updated first.
+  // Live cases matching every set filter, newest first by the author's
+  // timestamp capped at the time this node received the entry, so a
+  // future-dated entry cannot stay on top.
   Result<std::vector<CaseKey>> search(const SearchFilter& filter) const;
 
   // Checks and writes `entries` in order; see ApplyResult. Entries may build
   // on earlier ones in the same call. With `sync`, the write is on disk when
-  // this returns. An I/O error fails the whole call and writes nothing.
-  Result<std::vector<ApplyResult>> apply(std::vector<Entry> entries, bool sync);
-
-  // Durably records that `author` is about to sign seqs from..to.
-  Status reserve(const PublicKey& author, Reservation r);
-  Result<std::optional<Reservation>> reservation(const PublicKey& author) const;
+  // this returns. `receivedAt` (ms, the caller's clock) is recorded with each
+  // case. An I/O error fails the whole call and writes nothing.
+  Result<std::vector<ApplyResult>> apply(std::vector<Entry> entries, bool sync,
+                                         int64_t receivedAt);
 
   // Calls `fn` for every stored entry, author by author in key order, seq
   // ascending. Stops at the first non-ok status and returns it.
@@ -114,7 +117,8 @@ class Store {
   Result<std::optional<std::string>> get(rocksdb::ColumnFamilyHandle* cf,
                                          const std::string& key) const;
   Result<std::vector<CaseKey>> candidates(const SearchFilter& filter) const;
-  Result<bool> matches(const CaseKey& key, const SearchFilter& filter, int64_t* updated) const;
+  Status checkMeta(const std::string& dir, Mode mode);
+  Result<bool> matches(const CaseKey& key, const SearchFilter& filter, int64_t* received) const;
 
   Hash network_;
   std::unique_ptr<rocksdb::DB> db_;

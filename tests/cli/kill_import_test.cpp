@@ -27,6 +27,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 using testing::BackgroundProcess;
+using testing::describe;
 using testing::ProcessResult;
 using testing::TempDir;
 
@@ -38,49 +39,15 @@ constexpr int kMaxIdsBeforeKill = 1500;
 // Longest sleep of a round that kills by time alone. Pass 1 over the file
 // takes about 0.2 s, so these kills land in pass 1 or in the first batches.
 constexpr int kMaxEarlyKillMs = 250;
+// Every kEarlyEvery-th round kills by time alone; the others first wait for
+// some ids, so most kills land after ids were printed.
+constexpr int kEarlyEvery = 4;
 
-const std::vector<std::string> kWords = {"kommunen",
-                                         "anskaffelsen",
-                                         "innovasjon",
-                                         "leverandøren",
-                                         "løsningen",
-                                         "brukerne",
-                                         "tjenesten",
-                                         "velferdsteknologi",
-                                         "sensorer",
-                                         "digital",
-                                         "plattform",
-                                         "ombruk",
-                                         "klimagassutslipp",
-                                         "tunnelen",
-                                         "skolene",
-                                         "helsetjenesten",
-                                         "vannverket",
-                                         "flomvarsel",
-                                         "dialog",
-                                         "markedet",
-                                         "behovet",
-                                         "gevinster",
-                                         "utprøving",
-                                         "pilot",
-                                         "kostnader",
-                                         "bærekraft",
-                                         "sikkerhet",
-                                         "trafikken",
-                                         "bygget",
-                                         "driften",
-                                         "ansatte",
-                                         "pasientene",
-                                         "innbyggerne",
-                                         "får",
-                                         "gjennom",
-                                         "med",
-                                         "for",
-                                         "og",
-                                         "på",
-                                         "til",
-                                         "i",
-                                         "år"};
+const std::vector<std::string> kWords = testing::words(
+    "kommunen anskaffelsen innovasjon leverandøren løsningen brukerne tjenesten velferdsteknologi "
+    "sensorer digital plattform ombruk klimagassutslipp tunnelen skolene helsetjenesten vannverket "
+    "flomvarsel dialog markedet behovet gevinster utprøving pilot kostnader bærekraft sikkerhet "
+    "trafikken bygget driften ansatte pasientene innbyggerne får gjennom med for og på til i år");
 const std::vector<std::string> kProcedures = {"open", "innovation-partnership", "pre-commercial",
                                               "market-consultation"};
 const std::vector<std::string> kStatuses = {"planning", "tendering", "development", "completed"};
@@ -97,7 +64,7 @@ int uniform(int lo, int hi, std::mt19937& rng) {
   return std::uniform_int_distribution<int>(lo, hi)(rng);
 }
 
-std::string words(size_t n, std::mt19937& rng) {
+std::string sentence(size_t n, std::mt19937& rng) {
   std::string out;
   for (size_t i = 0; i < n; ++i) out += (i ? " " : "") + pick(kWords, rng);
   return out;
@@ -115,9 +82,9 @@ json syntheticCase(int i, std::mt19937& rng) {
                 {"kommunenummer", pick(kKommuner, rng)},
                 {"role", "lead"}};
   return {{"id", caseId(i)},
-          {"title", "Syntetisk sak " + std::to_string(i) + ": " + words(4, rng)},
-          {"summary", words(30, rng) + "."},
-          {"need", words(12, rng) + "."},
+          {"title", "Syntetisk sak " + std::to_string(i) + ": " + sentence(4, rng)},
+          {"summary", sentence(30, rng) + "."},
+          {"need", sentence(12, rng) + "."},
           {"buyers", json::array({buyer})},
           {"procedure", pick(kProcedures, rng)},
           {"cpv", json::array({pick(kCpv, rng)})},
@@ -135,6 +102,7 @@ class KillImportTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::cout << "seed " << seed_ << " (ALLMENNING_TEST_SEED=" << seed_ << " replays it)\n";
+    RecordProperty("seed", std::to_string(seed_));
     auto r = cli({"init", "--name", "Testkommune"});
     ASSERT_EQ(r.exitCode, 0) << describe(r);
     r = cli({"id"});
@@ -150,11 +118,6 @@ class KillImportTest : public ::testing::Test {
     return testing::runProcess(args);
   }
 
-  static std::string describe(const ProcessResult& r) {
-    return "exit " + std::to_string(r.exitCode) + ", signal " + std::to_string(r.signal) +
-           "\nstderr: " + r.err.substr(0, 2000);
-  }
-
   // Records one printed ref; it must name one of our generated cases.
   void addPrinted(const std::string& line) {
     std::string prefix = author_ + "/gen-";
@@ -164,13 +127,13 @@ class KillImportTest : public ::testing::Test {
 
   // Starts an import, kills it at a random moment, and returns how many refs
   // it printed. Returns -1 when it was not killed but finished by itself.
-  int killOneImport() {
+  int killOneImport(bool early) {
     BackgroundProcess p({ALLMENNING_BINARY, "--home", home_, "import", "--format", "jsonl", file_},
                         dir_ / "import.err");
     EXPECT_TRUE(p.started());
     int printed = 0;
     std::string line;
-    if (std::bernoulli_distribution(0.3)(rng_)) {
+    if (early) {
       std::this_thread::sleep_for(milliseconds(uniform(0, kMaxEarlyKillMs, rng_)));
     } else {
       int want = uniform(1, kMaxIdsBeforeKill, rng_);
@@ -200,8 +163,7 @@ class KillImportTest : public ::testing::Test {
     ASSERT_EQ(r.exitCode, 0) << describe(r);
     std::set<std::string> stored;
     std::vector<uint64_t> seqs;
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) {
+    for (const auto& line : testing::linesOf(r.out)) {
       json e = json::parse(line);
       ASSERT_EQ(e["author"], author_) << "only this node's own log was written";
       seqs.push_back(e["seq"]);
@@ -232,7 +194,7 @@ TEST_F(KillImportTest, PrintedCasesSurviveSigkill) {
   int beforeAnyId = 0, afterSomeIds = 0, finished = 0;
   for (int round = 1; round <= kRounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
-    int printed = killOneImport();
+    int printed = killOneImport(round % kEarlyEvery == 1);
     if (printed < 0) {
       ++finished;
     } else {
@@ -248,10 +210,9 @@ TEST_F(KillImportTest, PrintedCasesSurviveSigkill) {
 
   auto r = cli({"import", "--format", "jsonl", file_});
   ASSERT_EQ(r.exitCode, 0) << describe(r);
-  std::istringstream in(r.out);
-  int printed = 0;
-  for (std::string line; std::getline(in, line); ++printed) addPrinted(line);
-  EXPECT_EQ(printed, kCases);
+  auto lines = testing::linesOf(r.out);
+  for (const auto& line : lines) addPrinted(line);
+  EXPECT_EQ(lines.size(), static_cast<size_t>(kCases));
   EXPECT_EQ(durable_.size(), static_cast<size_t>(kCases));
   checkNode();
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <sstream>
 
 extern char** environ;
 
@@ -133,6 +134,26 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
   r.timedOut = pumpOutput(pid, out[0], err[0], Clock::now() + timeout, r);
   setResult(waitFor(pid), r);
   return r;
+}
+
+std::string describe(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exitCode) + ", signal " + std::to_string(r.signal) +
+         (r.timedOut ? ", timed out" : "") + "\nstdout: " + r.out.substr(0, 4000) +
+         "\nstderr: " + r.err.substr(0, 4000);
+}
+
+std::vector<std::string> linesOf(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::vector<std::string> words(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
 }
 
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,

@@ -26,6 +26,13 @@ struct ProcessResult {
 ProcessResult runProcess(const std::vector<std::string>& argv, const std::string& stdinPath = "",
                          std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
+// "exit 2, stderr: ..." for test failure messages.
+std::string describe(const ProcessResult& r);
+// The lines of `text`, without their '\n'.
+std::vector<std::string> linesOf(const std::string& text);
+// "a b c" -> {"a", "b", "c"}: an argv written as one string.
+std::vector<std::string> words(const std::string& text);
+
 // A child running in the background whose stdout is read line by line, so a
 // test can kill it at a chosen moment. Its stderr goes to `stderrPath` (or
 // /dev/null when empty). The destructor kills and reaps a child still alive.

@@ -114,28 +114,6 @@ TEST_F(NodeTest, BadCaseIsRefusedAndNothingIsWritten) {
   EXPECT_EQ(node->store().head(node->id())->seq, 1u);
 }
 
-// A crash between reserving seqs and committing them leaves the reservation
-// just past the head: the signed entries never left the process, so the
-// node may sign those seqs (once) again.
-TEST_F(NodeTest, ReservationAfterACrashBeforeCommitIsReused) {
-  auto node = open();
-  ASSERT_TRUE(node->store().reserve(node->id(), Reservation{2, 5}).isOk());
-  auto r = node->putCase(testing::caseJson("after-crash"));
-  ASSERT_TRUE(r.isOk()) << r.status().message();
-  EXPECT_EQ(r->seq, 2u);
-}
-
-// A head below the last reservation means the database lost entries that
-// this key signed; signing again would fork the log, so the node refuses.
-TEST_F(NodeTest, LostEntriesBehindAReservationStopAuthoring) {
-  auto node = open();
-  ASSERT_TRUE(node->store().reserve(node->id(), Reservation{7, 9}).isOk());
-  auto r = node->putCase(testing::caseJson("would-fork"));
-  ASSERT_FALSE(r.isOk());
-  EXPECT_NE(r.status().message().find("lost entries"), std::string::npos) << r.status().message();
-  EXPECT_EQ(node->store().head(node->id())->seq, 1u);
-}
-
 TEST_F(NodeTest, CaseRefsAreParsedStrictly) {
   auto node = open();
   EXPECT_TRUE(node->parseCaseRef("flom").isOk());
@@ -143,6 +121,97 @@ TEST_F(NodeTest, CaseRefsAreParsedStrictly) {
   EXPECT_EQ(node->parseCaseRef("Flom").status().exitCode(), 2);
   EXPECT_EQ(node->parseCaseRef("abc/flom").status().exitCode(), 2);
   EXPECT_EQ(node->parseCaseRef(toHex(node->id()) + "/").status().exitCode(), 2);
+}
+
+// Copies the database aside, so a test can later put it back as it was.
+void backupDb(const std::string& home, const std::string& to) {
+  std::filesystem::copy(home + "/db", to, std::filesystem::copy_options::recursive);
+}
+void restoreDb(const std::string& home, const std::string& from) {
+  std::filesystem::remove_all(home + "/db");
+  std::filesystem::rename(from, home + "/db");
+}
+
+// A database one batch behind the intent is what a crash between writing the
+// intent and committing it leaves. The node commits the entry it signed then,
+// byte for byte, instead of signing that seq again.
+TEST_F(NodeTest, IntentOfAnUncommittedBatchIsCommittedNotResigned) {
+  backupDb(home(), dir_ / "db-backup");
+  Hash signedThen;
+  {
+    auto node = open();
+    ASSERT_TRUE(node->putCase(testing::caseJson("second")).isOk());  // seq 2
+    signedThen = node->store().head(node->id())->hash;
+  }
+  restoreDb(home(), dir_ / "db-backup");
+  auto node = open();
+  auto r = node->putCase(testing::caseJson("third"));
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->seq, 3u);
+  auto e2 = node->store().entry(node->id(), 2);
+  ASSERT_TRUE(e2.isOk() && *e2);
+  EXPECT_EQ((*e2)->hash, signedThen);
+  EXPECT_TRUE(node->showCase(CaseKey{node->id(), "second"}, false).isOk());
+  EXPECT_TRUE(node->verify({}).isOk());
+}
+
+// The intent lives outside the database, so a database restored from an
+// older copy, or one that lost entries, is noticed: signing again would fork.
+TEST_F(NodeTest, DatabaseMoreThanOneBatchBehindStopsAuthoring) {
+  backupDb(home(), dir_ / "db-backup");
+  {
+    auto node = open();
+    ASSERT_TRUE(node->putCase(testing::caseJson("second")).isOk());
+    ASSERT_TRUE(node->putCase(testing::caseJson("third")).isOk());
+  }
+  restoreDb(home(), dir_ / "db-backup");
+  auto node = open();
+  auto r = node->putCase(testing::caseJson("fourth"));
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("lost entries"), std::string::npos) << r.status().message();
+  EXPECT_EQ(node->store().head(node->id())->seq, 1u);
+}
+
+TEST_F(NodeTest, DamagedIntentStopsAuthoring) {
+  testing::writeFile(dir_ / "home/intent", "allmenning-intent v1\nnot an entry\n");
+  auto node = open();
+  auto r = node->putCase(testing::caseJson("x"));
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("damaged"), std::string::npos) << r.status().message();
+}
+
+TEST_F(NodeTest, MissingDatabaseIsNotRecreated) {
+  std::filesystem::remove_all(dir_ / "home/db");
+  auto n = Node::open(home(), clock_);
+  ASSERT_FALSE(n.isOk());
+  EXPECT_NE(n.status().message().find("no database"), std::string::npos) << n.status().message();
+}
+
+TEST_F(NodeTest, ChangedNetworkIsRefused) {
+  std::string config = testing::readFile(dir_ / "home/allmenning.toml");
+  config.replace(config.find("'allmenning'"), 12, "'testnet'");
+  testing::writeFile(dir_ / "home/allmenning.toml", config);
+  auto n = Node::open(home(), clock_);
+  ASSERT_FALSE(n.isOk());
+  EXPECT_NE(n.status().message().find("another network"), std::string::npos);
+}
+
+TEST_F(NodeTest, InitLeavesAnExistingFolderAlone) {
+  std::string shared = dir_ / "shared";
+  std::filesystem::create_directories(shared);
+  ::chmod(shared.c_str(), 01777);
+  InitOptions o;
+  o.config.name = "Lom kommune";
+  ASSERT_TRUE(Node::init(shared, o, clock_).isOk());
+  struct stat st {};
+  ::stat(shared.c_str(), &st);
+  EXPECT_EQ(st.st_mode & 07777, 01777u);
+  // A folder holding only a database is refused and the database kept.
+  std::string other = dir_ / "dbonly";
+  std::filesystem::create_directories(other + "/db");
+  testing::writeFile(other + "/db/CURRENT", "x");
+  EXPECT_FALSE(Node::init(other, o, clock_).isOk());
+  EXPECT_TRUE(std::filesystem::exists(other + "/db/CURRENT"));
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <filesystem>
+
 #include "protocol/case_json.h"
 #include "protocol/records.h"
 #include "storage/verify.h"
@@ -35,7 +37,8 @@ class StoreTest : public ::testing::Test {
 
   void reopen() {
     store_.reset();
-    auto s = Store::open(dir_ / "db", network_);
+    auto s = Store::open(dir_ / "db", network_, created_ ? Store::Mode::kExisting : Store::Mode::kCreate);
+    created_ = true;
     ASSERT_TRUE(s.isOk()) << s.status().message();
     store_ = std::move(*s);
   }
@@ -62,7 +65,7 @@ class StoreTest : public ::testing::Test {
   }
 
   std::vector<ApplyResult> apply(std::vector<Entry> entries) {
-    auto r = store_->apply(std::move(entries), true);
+    auto r = store_->apply(std::move(entries), true, ++received_);
     EXPECT_TRUE(r.isOk()) << r.status().message();
     return r.isOk() ? *r : std::vector<ApplyResult>{};
   }
@@ -79,6 +82,8 @@ class StoreTest : public ::testing::Test {
   TempDir dir_;
   Hash network_ = networkId("test");
   std::unique_ptr<Store> store_;
+  bool created_ = false;
+  int64_t received_ = 0;
   std::map<PublicKey, Head> heads_;
   int64_t clock_ = 1700000000000;
   std::unique_ptr<SecretKey> alice_ = SecretKey::generate();
@@ -211,20 +216,31 @@ TEST_F(StoreTest, VerifyPassesAndNamesTheFirstTamperedEntry) {
   EXPECT_NE(bad.status().message().find("payload"), std::string::npos) << bad.status().message();
 }
 
-TEST_F(StoreTest, ReservationIsDurable) {
-  ASSERT_TRUE(store_->reserve(alice_->publicKey(), Reservation{5, 9}).isOk());
-  reopen();
-  auto r = store_->reservation(alice_->publicKey());
-  ASSERT_TRUE(r.isOk() && *r);
-  EXPECT_EQ((*r)->from, 5u);
-  EXPECT_EQ((*r)->to, 9u);
-}
-
 TEST_F(StoreTest, SecondOpenOfTheSameDatabaseIsRefusedClearly) {
-  auto second = Store::open(dir_ / "db", network_);
+  auto second = Store::open(dir_ / "db", network_, Store::Mode::kExisting);
   ASSERT_FALSE(second.isOk());
   EXPECT_NE(second.status().message().find("in use by another process"), std::string::npos)
       << second.status().message();
+}
+
+TEST_F(StoreTest, OpeningAMissingDatabaseDoesNotCreateOne) {
+  auto missing = Store::open(dir_ / "nothing-here", network_, Store::Mode::kExisting);
+  ASSERT_FALSE(missing.isOk());
+  EXPECT_NE(missing.status().message().find("no database"), std::string::npos)
+      << missing.status().message();
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "nothing-here"));
+}
+
+TEST_F(StoreTest, CreatingOverAnExistingDatabaseIsRefused) {
+  store_.reset();
+  EXPECT_FALSE(Store::open(dir_ / "db", network_, Store::Mode::kCreate).isOk());
+}
+
+TEST_F(StoreTest, OpeningWithAnotherNetworkIsRefused) {
+  store_.reset();
+  auto other = Store::open(dir_ / "db", networkId("production"), Store::Mode::kExisting);
+  ASSERT_FALSE(other.isOk());
+  EXPECT_NE(other.status().message().find("another network"), std::string::npos);
 }
 
 }  // namespace
