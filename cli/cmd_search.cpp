@@ -35,8 +35,10 @@ Status checkArgs(SearchArgs& a) {
 
 void printRows(const Json& rows) {
   for (const auto& r : rows) {
-    std::string who = r["authorName"].is_null() ? r["author"].get<std::string>().substr(0, 16)
-                                                : r["authorName"].get<std::string>();
+    // Names are what each author says of itself until vouching exists.
+    std::string who = r["authorName"].is_null()
+                          ? r["author"].get<std::string>().substr(0, 16) + " (no name)"
+                          : r["authorName"].get<std::string>() + " (self-declared)";
     std::cout << r["case"].get<std::string>() << "\n    " << r["title"].get<std::string>()
               << "\n    " << who << " | " << r["procedure"].get<std::string>() << " | "
               << r["status"].get<std::string>() << " | updated " << r["updated"].get<std::string>()
@@ -50,21 +52,12 @@ void printRows(const Json& rows) {
 void addSearch(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand("search", "Find cases by CPV, procedure, sector, status, ...");
   auto a = std::make_shared<SearchArgs>();
-  const std::vector<std::string> procedures = {
-      "open", "restricted", "negotiated", "competitive-dialogue", "innovation-partnership",
-      "pre-commercial", "innovation-competition", "design-contest", "market-consultation", "other"};
-  const std::vector<std::string> sectors = {"health-care", "building", "transport", "water-waste",
-                                            "education", "administration", "emergency",
-                                            "environment", "culture", "other"};
-  const std::vector<std::string> statuses = {"planning", "market-dialogue", "tendering",
-                                             "development", "implementation", "completed",
-                                             "cancelled", "failed"};
   cmd->add_option("TEXT", a->text, "Free text (not available yet)");
   cmd->add_option("--cpv", a->filter.cpvPrefix, "CPV code prefix, e.g. 72 or 72000000-5");
   cmd->add_option("--procedure", a->filter.procedure, "Procedure code")
-      ->check(CLI::IsMember(procedures));
-  cmd->add_option("--sector", a->filter.sector, "Sector code")->check(CLI::IsMember(sectors));
-  cmd->add_option("--status", a->filter.status, "Status code")->check(CLI::IsMember(statuses));
+      ->check(CLI::IsMember(rules::procedureCodes()));
+  cmd->add_option("--sector", a->filter.sector, "Sector code")->check(CLI::IsMember(rules::sectorCodes()));
+  cmd->add_option("--status", a->filter.status, "Status code")->check(CLI::IsMember(rules::statusCodes()));
   cmd->add_option("--kommune", a->filter.kommune, "A buyer's kommunenummer (4 digits)");
   cmd->add_option("--author", a->author, "Author public key (64 hex)");
   cmd->add_option("--limit", a->filter.limit, "Most results to show")

@@ -16,11 +16,13 @@ void addVerify(CLI::App& app, Globals& g) {
         printJson(Json{{"ok", true},
                        {"entries", report->entries},
                        {"authors", report->authors},
-                       {"payloadsMissing", report->payloadsMissing}});
+                       {"cases", report->cases}});
       } else {
         std::cout << "verified " << report->entries << " entries from " << report->authors
                   << (report->authors == 1 ? " author" : " authors")
-                  << ": signatures, hash chains, payload hashes and RocksDB checksums OK\n";
+                  << "; "
+                  << report->cases << " cases: signatures, hash chains, payloads, indexes and "
+                  << "RocksDB checksums OK\n";
       }
       return Status::ok();
     });

@@ -52,6 +52,10 @@ Result<std::string> readInputFile(const std::string& path, size_t maxBytes) {
   return data;
 }
 
-void printJson(const Json& j) { std::cout << j.dump(2) << "\n"; }
+// Paths and names given on the command line need not be UTF-8; they are
+// printed with replacement characters rather than failing.
+void printJson(const Json& j) {
+  std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+}
 
 }  // namespace allmenning::cli

@@ -33,6 +33,8 @@ struct ImportItem {
 };
 
 Result<ImportItem> parseLine(const std::string& line) {
+  // The JSON parser stops at a NUL, which would let bytes after it pass.
+  if (line.find('\0') != std::string::npos) return Status::invalid("line contains a NUL byte");
   Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::invalid("not valid JSON");
   if (!j.is_object()) return Status::invalid("not a JSON object");

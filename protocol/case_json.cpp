@@ -250,6 +250,11 @@ Result<Bytes> caseFromJson(std::string_view text) {
     return Status::invalid("input: not valid UTF-8 at byte " +
                            std::to_string(firstInvalidUtf8Byte(text)));
   }
+  // JSON text never holds a raw NUL, and the parser would stop reading at one,
+  // quietly accepting whatever follows it.
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return Status::invalid("input: NUL byte at byte " + std::to_string(nul));
+  }
   SyntaxChecker checker;
   if (!Json::sax_parse(text, &checker)) {
     return checker.error().isOk() ? Status::invalid("input: malformed JSON") : checker.error();

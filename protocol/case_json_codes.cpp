@@ -181,3 +181,18 @@ bool isCaseRef(std::string_view s) {
 }
 
 }  // namespace allmenning::case_json
+
+namespace allmenning::rules {
+namespace {
+
+std::vector<std::string> strings(const case_json::CodeList& list) {
+  return std::vector<std::string>(list.codes.begin(), list.codes.end());
+}
+
+}  // namespace
+
+std::vector<std::string> procedureCodes() { return strings(case_json::kProcedures); }
+std::vector<std::string> sectorCodes() { return strings(case_json::kSectors); }
+std::vector<std::string> statusCodes() { return strings(case_json::kStatuses); }
+
+}  // namespace allmenning::rules

@@ -2,7 +2,9 @@
 // parser and by later importers (OCDS) so that one rule has one definition.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace allmenning::rules {
 
@@ -22,5 +24,11 @@ bool isValidDoffinId(std::string_view s);
 bool isValidUtf8(std::string_view s);
 // Number of Unicode code points in valid UTF-8 text.
 size_t codePoints(std::string_view s);
+
+// The closed code lists of the case format, for callers that offer them as
+// choices (the CLI's filters). One definition: protocol/case_json_codes.cpp.
+std::vector<std::string> procedureCodes();
+std::vector<std::string> sectorCodes();
+std::vector<std::string> statusCodes();
 
 }  // namespace allmenning::rules

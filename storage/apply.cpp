@@ -139,20 +139,14 @@ class Store::Writer {
   Status indexCase(const CaseKey& key, ByteView payload, bool add) {
     auto terms = indexTermsOf(payload);
     if (!terms.isOk()) return terms.status();
-    auto put = [&](rocksdb::ColumnFamilyHandle* cf, const std::string& value) {
-      if (value.empty()) return;
-      std::string k = keys::index(value, key.author, key.id);
+    for (const auto& [family, k] : indexKeys(key.author, key.id, *terms)) {
+      auto* cf = s_.cf_->index(family);
       if (add) {
         batch_.Put(cf, k, "");
       } else {
         batch_.Delete(cf, k);
       }
-    };
-    for (const auto& c : terms->cpv) put(s_.cf_->idxCpv, c);
-    for (const auto& k : terms->kommune) put(s_.cf_->idxKommune, k);
-    put(s_.cf_->idxProcedure, terms->procedure);
-    put(s_.cf_->idxSector, terms->sector);
-    put(s_.cf_->idxStatus, terms->status);
+    }
     return Status::ok();
   }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "storage/index_terms.h"
 #include "storage/store.h"
 
 namespace allmenning {
@@ -24,6 +25,16 @@ struct Store::Families {
   rocksdb::ColumnFamilyHandle* idxKommune = nullptr;
   rocksdb::ColumnFamilyHandle* profiles = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* index(IndexFamily f) const {
+    switch (f) {
+      case IndexFamily::kCpv: return idxCpv;
+      case IndexFamily::kProcedure: return idxProcedure;
+      case IndexFamily::kSector: return idxSector;
+      case IndexFamily::kStatus: return idxStatus;
+      case IndexFamily::kKommune: return idxKommune;
+    }
+    return nullptr;
+  }
   // Owns every handle above plus the default family's.
   std::vector<std::unique_ptr<rocksdb::ColumnFamilyHandle>> owned;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "protocol/case_json.h"
+#include "storage/keys.h"
 
 namespace allmenning {
 
@@ -28,6 +29,21 @@ Result<IndexTerms> indexTermsOf(ByteView casePayload) {
   std::sort(t.kommune.begin(), t.kommune.end());
   t.kommune.erase(std::unique(t.kommune.begin(), t.kommune.end()), t.kommune.end());
   return t;
+}
+
+std::vector<std::pair<IndexFamily, std::string>> indexKeys(const PublicKey& author,
+                                                           const std::string& id,
+                                                           const IndexTerms& t) {
+  std::vector<std::pair<IndexFamily, std::string>> out;
+  auto add = [&](IndexFamily f, const std::string& value) {
+    if (!value.empty()) out.emplace_back(f, keys::index(value, author, id));
+  };
+  for (const auto& c : t.cpv) add(IndexFamily::kCpv, c);
+  for (const auto& k : t.kommune) add(IndexFamily::kKommune, k);
+  add(IndexFamily::kProcedure, t.procedure);
+  add(IndexFamily::kSector, t.sector);
+  add(IndexFamily::kStatus, t.status);
+  return out;
 }
 
 }  // namespace allmenning

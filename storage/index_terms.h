@@ -20,4 +20,15 @@ struct IndexTerms {
 // Decodes a case payload (with full validation) and extracts its terms.
 Result<IndexTerms> indexTermsOf(ByteView casePayload);
 
+enum class IndexFamily { kCpv, kProcedure, kSector, kStatus, kKommune };
+constexpr IndexFamily kIndexFamilies[] = {IndexFamily::kCpv, IndexFamily::kProcedure,
+                                          IndexFamily::kSector, IndexFamily::kStatus,
+                                          IndexFamily::kKommune};
+
+// Every secondary index key of a live case: the writer adds and removes
+// exactly these, and verify recomputes them.
+std::vector<std::pair<IndexFamily, std::string>> indexKeys(const PublicKey& author,
+                                                           const std::string& id,
+                                                           const IndexTerms& terms);
+
 }  // namespace allmenning

@@ -19,6 +19,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +45,14 @@ struct CaseState {
   uint64_t seq = 0;  // the latest entry that touched the case
   bool retracted = false;
   int64_t receivedAt = 0;  // when this node accepted that entry (its own clock)
+};
+
+// What the cases, versions and index families must hold, as recomputed from
+// the logs by verify.
+struct DerivedState {
+  std::map<std::string, CaseState> cases;  // keys::caseKey -> state (receivedAt ignored)
+  std::set<std::string> versions;          // keys::version
+  std::set<std::pair<int, std::string>> indexKeys;  // (IndexFamily, keys::index)
 };
 
 struct SearchFilter {
@@ -105,6 +115,9 @@ class Store {
   // Calls `fn` for every stored entry, author by author in key order, seq
   // ascending. Stops at the first non-ok status and returns it.
   Status forEachEntry(const std::function<Status(Result<Entry>)>& fn) const;
+  // Compares the cases, versions and index families with `expected`, and
+  // names the first key that differs.
+  Status checkDerived(const DerivedState& expected) const;
   // Re-reads every block and file checksum RocksDB keeps.
   Status verifyChecksums() const;
 

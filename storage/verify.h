@@ -1,6 +1,6 @@
 // Full re-verification of a store: every signature, hash link and payload
-// hash, every payload against its kind's rules, the heads against the logs,
-// and every RocksDB block checksum.
+// hash, every payload against its kind's rules, the heads, cases, versions
+// and indexes against the logs, and every RocksDB block checksum.
 #pragma once
 
 #include <functional>
@@ -12,7 +12,7 @@ namespace allmenning {
 struct VerifyReport {
   uint64_t entries = 0;
   uint64_t authors = 0;
-  uint64_t payloadsMissing = 0;  // erased or not yet fetched; headers still checked
+  uint64_t cases = 0;  // case states recomputed from the logs and matched
 };
 
 // Returns the report, or the first problem found, naming the entry as

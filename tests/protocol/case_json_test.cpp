@@ -109,6 +109,8 @@ std::vector<BadCase> badCases() {
        "input: not valid UTF-8 at byte 14"},
       {"OverlongUtf8", raw("{\"id\": \"a\xC0\xAF\"}"), "input: not valid UTF-8 at byte 9"},
       {"NotAnObject", raw(R"(["sensor-pilot"])"), "input: must be a JSON object"},
+      {"NulAfterTheObject", raw(std::string("{\"id\": \"x\"}\0garbage", 19)),
+       "input: NUL byte at byte 11"},
       {"TooLarge", raw(std::string(kMaxCaseJsonBytes + 1, ' ')),
        "input: 262145 bytes exceeds the limit of 262144"},
       {"DuplicateKey", raw(R"({"id": "a", "title": "x", "title": "y"})"), "title: duplicate key"},

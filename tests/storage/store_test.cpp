@@ -9,6 +9,7 @@
 #include "protocol/case_json.h"
 #include "protocol/records.h"
 #include "storage/verify.h"
+#include "storage/keys.h"
 #include "tests/test_util.h"
 
 namespace allmenning {
@@ -68,6 +69,34 @@ class StoreTest : public ::testing::Test {
     auto r = store_->apply(std::move(entries), true, ++received_);
     EXPECT_TRUE(r.isOk()) << r.status().message();
     return r.isOk() ? *r : std::vector<ApplyResult>{};
+  }
+
+  using Handles = std::map<std::string, rocksdb::ColumnFamilyHandle*>;
+
+  // Closes the store, lets `change` alter the raw database behind its back,
+  // and reopens it.
+  void tamper(const std::function<void(rocksdb::DB&, Handles&)>& change) {
+    store_.reset();
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    std::vector<std::string> names;
+    rocksdb::DB::ListColumnFamilies(rocksdb::Options(), dir_ / "db", &names);
+    for (auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_ / "db", cfs, &handles, &db).ok());
+    Handles byName;
+    for (auto* h : handles) byName[h->GetName()] = h;
+    change(*db, byName);
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+    reopen();
+  }
+
+  // Expects verify to fail with a message containing `what`.
+  void expectVerifyFails(const std::string& what) {
+    auto r = verifyStore(*store_);
+    ASSERT_FALSE(r.isOk()) << "verify passed; expected: " << what;
+    EXPECT_NE(r.status().message().find(what), std::string::npos) << r.status().message();
   }
 
   std::vector<std::string> ids(const SearchFilter& f) {
@@ -187,27 +216,12 @@ TEST_F(StoreTest, VerifyPassesAndNamesTheFirstTamperedEntry) {
   ASSERT_TRUE(ok.isOk()) << ok.status().message();
   EXPECT_EQ(ok->entries, 3u);
   Hash h2 = store_->entry(alice_->publicKey(), 2)->value().hash;
-  store_.reset();
-  {
-    // Alter the payload of seq 2 behind the store's back.
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    std::vector<std::string> names;
-    rocksdb::DB::ListColumnFamilies(rocksdb::Options(), dir_ / "db", &names);
-    for (auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_ / "db", cfs, &handles, &db).ok());
-    for (auto* h : handles) {
-      if (h->GetName() == "payloads") {
-        auto other = caseFromJson(testing::caseJson("b", "failed"));
-        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h, std::string(asChars(h2)),
-                            std::string(asChars(*other)))
-                        .ok());
-      }
-      db->DestroyColumnFamilyHandle(h);
-    }
-    delete db;
-  }
+  tamper([&](rocksdb::DB& db, Handles& cf) {
+    auto other = caseFromJson(testing::caseJson("b", "failed"));
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), cf["payloads"], std::string(asChars(h2)),
+                       std::string(asChars(*other)))
+                    .ok());
+  });
   reopen();
   auto bad = verifyStore(*store_);
   ASSERT_FALSE(bad.isOk());
@@ -221,6 +235,39 @@ TEST_F(StoreTest, SecondOpenOfTheSameDatabaseIsRefusedClearly) {
   ASSERT_FALSE(second.isOk());
   EXPECT_NE(second.status().message().find("in use by another process"), std::string::npos)
       << second.status().message();
+}
+
+TEST_F(StoreTest, VerifyChecksDerivedStateAgainstTheLogs) {
+  apply({caseEntry(*alice_, testing::caseJson("flood", "completed", "emergency", "90700000-4")),
+         caseEntry(*alice_, testing::caseJson("gone")),
+         next(*alice_, Kind::kRetract, encodeRetract({"gone", false}))});
+  auto ok = verifyStore(*store_);
+  ASSERT_TRUE(ok.isOk()) << ok.status().message();
+  EXPECT_EQ(ok->cases, 2u);
+  std::string flood = keys::caseKey(alice_->publicKey(), "flood");
+  std::string statusKey = keys::index("completed", alice_->publicKey(), "flood");
+
+  tamper([&](rocksdb::DB& db, Handles& cf) { db.Delete({}, cf["idx_status"], statusKey); });
+  expectVerifyFails("idx_status holds 0 keys");
+  tamper([&](rocksdb::DB& db, Handles& cf) { db.Put({}, cf["idx_status"], statusKey, ""); });
+  ASSERT_TRUE(verifyStore(*store_).isOk());
+
+  std::string stale = keys::index("completed", alice_->publicKey(), "gone");
+  tamper([&](rocksdb::DB& db, Handles& cf) { db.Put({}, cf["idx_status"], stale, ""); });
+  expectVerifyFails("idx_status: unexpected key");
+  tamper([&](rocksdb::DB& db, Handles& cf) { db.Delete({}, cf["idx_status"], stale); });
+
+  tamper([&](rocksdb::DB& db, Handles& cf) {
+    db.Put({}, cf["cases"], flood, keys::caseValue(1, /*retracted=*/true, 0));
+  });
+  expectVerifyFails("cases: " + toHex(alice_->publicKey()) + "/flood does not match the log");
+}
+
+TEST_F(StoreTest, VerifyFailsOnAMissingPayload) {
+  apply({caseEntry(*alice_, testing::caseJson("a"))});
+  Hash h1 = store_->entry(alice_->publicKey(), 1)->value().hash;
+  tamper([&](rocksdb::DB& db, Handles& cf) { db.Delete({}, cf["payloads"], std::string(asChars(h1))); });
+  expectVerifyFails(toHex(alice_->publicKey()) + "/1: payload is missing");
 }
 
 TEST_F(StoreTest, OpeningAMissingDatabaseDoesNotCreateOne) {

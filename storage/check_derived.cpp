@@ -1,0 +1,66 @@
+// Store::checkDerived: the derived column families against what the logs say.
+#include <rocksdb/db.h>
+
+#include "storage/families.h"
+#include "storage/keys.h"
+#include "storage/store.h"
+
+namespace allmenning {
+namespace {
+
+std::string printable(std::string_view key) {
+  // Keys start with a 32-byte author; show it in hex, the rest as text.
+  if (key.size() < 32) return toHex(view(key));
+  return toHex(view(key.substr(0, 32))) + "/" + std::string(key.substr(32));
+}
+
+// Walks one family and checks that its keys are exactly `expected`.
+template <typename Check>
+Status compareFamily(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, size_t expectedCount,
+                     Check&& check) {
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), cf));
+  size_t seen = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++seen) {
+    ALM_RETURN_IF_ERROR(check(it->key().ToStringView(), it->value().ToStringView()));
+  }
+  ALM_RETURN_IF_ERROR(fromRocks(it->status(), "reading " + cf->GetName()));
+  if (seen != expectedCount) {
+    return Status::corruption(cf->GetName() + " holds " + std::to_string(seen) +
+                              " keys but the logs call for " + std::to_string(expectedCount));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status Store::checkDerived(const DerivedState& expected) const {
+  ALM_RETURN_IF_ERROR(compareFamily(
+      *db_, cf_->cases, expected.cases.size(), [&](std::string_view k, std::string_view v) {
+        auto it = expected.cases.find(std::string(k));
+        bool same = it != expected.cases.end() && v.size() == 17 &&
+                    readBigEndian64(v) == it->second.seq &&
+                    (v[8] != 0) == it->second.retracted;
+        return same ? Status::ok()
+                    : Status::corruption("cases: " + printable(k) + " does not match the log");
+      }));
+  ALM_RETURN_IF_ERROR(compareFamily(
+      *db_, cf_->versions, expected.versions.size(), [&](std::string_view k, std::string_view) {
+        return expected.versions.count(std::string(k))
+                   ? Status::ok()
+                   : Status::corruption("versions: unexpected key " + printable(k));
+      }));
+  for (IndexFamily f : kIndexFamilies) {
+    size_t count = 0;
+    for (const auto& [family, key] : expected.indexKeys) count += family == static_cast<int>(f);
+    auto* cf = cf_->index(f);
+    ALM_RETURN_IF_ERROR(compareFamily(*db_, cf, count, [&](std::string_view k, std::string_view) {
+      return expected.indexKeys.count({static_cast<int>(f), std::string(k)})
+                 ? Status::ok()
+                 : Status::corruption(cf->GetName() + ": unexpected key for a case that is not "
+                                                      "live with that value");
+    }));
+  }
+  return Status::ok();
+}
+
+}  // namespace allmenning

@@ -1,0 +1,145 @@
+// Import: refused files write nothing; accepted ones keep their authors.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "node/node.h"
+#include "protocol/case_json.h"
+#include "protocol/records.h"
+#include "tests/test_util.h"
+
+namespace allmenning {
+namespace {
+
+using testing::TempDir;
+
+class ImportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(initCrypto().isOk());
+    InitOptions o;
+    o.config.name = "Lom kommune";
+    ASSERT_TRUE(Node::init(dir_ / "home", o, clock_).isOk());
+    auto n = Node::open(dir_ / "home", clock_);
+    ASSERT_TRUE(n.isOk()) << n.status().message();
+    node_ = std::move(*n);
+  }
+
+  // A signed entry of `other_`'s log at `seq` after `prev`, as an export line.
+  std::string line(uint64_t seq, const Hash& prev, Kind kind, Bytes payload, Hash* hash = nullptr) {
+    Header h;
+    h.network = networkId("allmenning");
+    h.author = other_->publicKey();
+    h.seq = seq;
+    h.prev = prev;
+    h.kind = kind;
+    h.timestamp = 1700000000000;
+    Entry e = signEntry(*other_, h, std::move(payload));
+    if (hash) *hash = e.hash;
+    Json j{{"header", toBase64(e.headerBytes)},
+           {"signature", toHex(e.signature)},
+           {"payload", toBase64(*e.payload)}};
+    return j.dump() + "\n";
+  }
+
+  Bytes casePayload(const std::string& id) { return *caseFromJson(testing::caseJson(id)); }
+
+  Result<ImportReport> import(const std::string& text) {
+    testing::writeFile(dir_ / "in.jsonl", text);
+    return node_->importJsonl(dir_ / "in.jsonl", [](const std::string&) {}, {});
+  }
+
+  uint64_t otherHead() { return node_->store().head(other_->publicKey())->seq; }
+
+  TempDir dir_;
+  int64_t now_ = 1700000000000;
+  Clock clock_ = [this] { return ++now_; };
+  std::unique_ptr<Node> node_;
+  std::unique_ptr<SecretKey> other_ = SecretKey::generate();
+};
+
+TEST_F(ImportTest, ChainOfAnotherAuthorIsStoredUnchanged) {
+  Hash h1, h2;
+  std::string text = line(1, Hash{}, Kind::kCase, casePayload("a"), &h1);
+  text += line(2, h1, Kind::kCase, casePayload("b"), &h2);
+  text += line(1, Hash{}, Kind::kCase, casePayload("a"));  // a replay within the file
+  auto r = import(text);
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->stored, 2u);
+  EXPECT_EQ(r->duplicates, 1u);
+  EXPECT_EQ(node_->store().head(other_->publicKey())->hash, h2);
+}
+
+TEST_F(ImportTest, ForkAnywhereInTheFileWritesNothing) {
+  Hash h1;
+  std::string text = line(1, Hash{}, Kind::kCase, casePayload("a"), &h1);
+  text += line(2, h1, Kind::kCase, casePayload("b"));
+  text += line(2, h1, Kind::kCase, casePayload("c"));  // a second seq 2
+  auto r = import(text);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().exitCode(), 2);
+  EXPECT_NE(r.status().message().find(":3: fork"), std::string::npos) << r.status().message();
+  EXPECT_EQ(otherHead(), 0u);
+}
+
+TEST_F(ImportTest, GapWritesNothing) {
+  Hash h1, h2;
+  std::string first = line(1, Hash{}, Kind::kCase, casePayload("a"), &h1);
+  line(2, h1, Kind::kCase, casePayload("b"), &h2);
+  auto r = import(first + line(3, h2, Kind::kCase, casePayload("c")));
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("gap"), std::string::npos) << r.status().message();
+  EXPECT_EQ(otherHead(), 0u);
+}
+
+TEST_F(ImportTest, NonRegularFileIsRefused) {
+  ASSERT_EQ(::mkfifo((dir_ / "fifo").c_str(), 0600), 0);
+  auto r = node_->importJsonl(dir_ / "fifo", [](const std::string&) {}, {});
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().exitCode(), 2);
+  EXPECT_NE(r.status().message().find("not a regular file"), std::string::npos);
+}
+
+TEST_F(ImportTest, BareRecordsPassTheSameGateAsCasePut) {
+  auto r = import(R"({"id":"x","title":"First","title":"Second","procedure":"open","status":"planning"})"
+                  "\n");
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("duplicate key"), std::string::npos) << r.status().message();
+}
+
+TEST_F(ImportTest, EntryWithoutPayloadIsRefusedClearly) {
+  Json j = Json::parse(line(1, Hash{}, Kind::kCase, casePayload("a")));
+  j["payload"] = nullptr;
+  auto r = import(j.dump() + "\n");
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("no payload"), std::string::npos) << r.status().message();
+}
+
+TEST_F(ImportTest, OverlongLineIsRefusedWithoutReadingItWhole) {
+  std::string text = line(1, Hash{}, Kind::kCase, casePayload("a"));
+  text += std::string(3 << 20, 'x') + "\n";
+  auto r = import(text);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find(":2: line longer than 1 MiB"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(otherHead(), 0u);
+}
+
+TEST_F(ImportTest, NulByteInsideALineIsNotCutOff) {
+  std::string text = line(1, Hash{}, Kind::kCase, casePayload("a"));
+  text.insert(text.size() - 1, std::string("\0garbage", 8));
+  auto r = import(text);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(otherHead(), 0u);
+}
+
+TEST_F(ImportTest, RetractionOfAnUnknownCaseCreatesNoCase) {
+  auto r = import(line(1, Hash{}, Kind::kRetract, encodeRetract({"never-seen", false})));
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(otherHead(), 1u);
+  auto state = node_->store().caseState(CaseKey{other_->publicKey(), "never-seen"});
+  ASSERT_TRUE(state.isOk());
+  EXPECT_FALSE(state->has_value());
+}
+
+}  // namespace
+}  // namespace allmenning
