@@ -41,8 +41,9 @@ void printCase(const Json& c) {
     std::printf("%-12s %s\n", label, value.c_str());
   };
   line("case", c["case"]);
-  std::string name = c["authorName"].is_null() ? "name not published"
-                                               : c["authorName"].get<std::string>() + ", self-declared";
+  std::string name = c["authorName"].is_null()
+                         ? "name not published"
+                         : c["authorName"].get<std::string>() + ", self-declared";
   line("author", c["author"].get<std::string>() + " (" + name + ")");
   line("seq", std::to_string(c["seq"].get<uint64_t>()));
   line("entry", c["entryHash"]);
@@ -62,7 +63,8 @@ void addCase(CLI::App& app, Globals& g) {
   group->require_subcommand(1);
   group->fallthrough();
 
-  auto* put = group->add_subcommand("put", "Create or update a case from a JSON file; prints its id");
+  auto* put =
+      group->add_subcommand("put", "Create or update a case from a JSON file; prints its id");
   auto file = std::make_shared<std::string>();
   put->add_option("FILE", *file, "Case file in the case format (docs/case-format.md), or -")
       ->required();

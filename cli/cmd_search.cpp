@@ -56,8 +56,10 @@ void addSearch(CLI::App& app, Globals& g) {
   cmd->add_option("--cpv", a->filter.cpvPrefix, "CPV code prefix, e.g. 72 or 72000000-5");
   cmd->add_option("--procedure", a->filter.procedure, "Procedure code")
       ->check(CLI::IsMember(rules::procedureCodes()));
-  cmd->add_option("--sector", a->filter.sector, "Sector code")->check(CLI::IsMember(rules::sectorCodes()));
-  cmd->add_option("--status", a->filter.status, "Status code")->check(CLI::IsMember(rules::statusCodes()));
+  cmd->add_option("--sector", a->filter.sector, "Sector code")
+      ->check(CLI::IsMember(rules::sectorCodes()));
+  cmd->add_option("--status", a->filter.status, "Status code")
+      ->check(CLI::IsMember(rules::statusCodes()));
   cmd->add_option("--kommune", a->filter.kommune, "A buyer's kommunenummer (4 digits)");
   cmd->add_option("--author", a->author, "Author public key (64 hex)");
   cmd->add_option("--limit", a->filter.limit, "Most results to show")

@@ -65,9 +65,8 @@ void addImport(CLI::App& app, Globals& g) {
       auto progress = [](uint64_t lines) { std::cerr << "import: " << lines << " lines\n"; };
       auto report = node.importJsonl(*file, committed, progress);
       if (!report.isOk()) return report.status();
-      std::cerr << "imported " << report->stored << " entries from " << report->lines
-                << " lines (" << report->duplicates << " already present, " << report->refused
-                << " refused)\n";
+      std::cerr << "imported " << report->stored << " entries from " << report->lines << " lines ("
+                << report->duplicates << " already present, " << report->refused << " refused)\n";
       for (const auto& e : report->errors) std::cerr << "  " << e << "\n";
       if (report->refused > 0) {
         return Status::refused(std::to_string(report->refused) +

@@ -19,9 +19,8 @@ void addVerify(CLI::App& app, Globals& g) {
                        {"cases", report->cases}});
       } else {
         std::cout << "verified " << report->entries << " entries from " << report->authors
-                  << (report->authors == 1 ? " author" : " authors")
-                  << "; "
-                  << report->cases << " cases: signatures, hash chains, payloads, indexes and "
+                  << (report->authors == 1 ? " author" : " authors") << "; " << report->cases
+                  << " cases: signatures, hash chains, payloads, indexes and "
                   << "RocksDB checksums OK\n";
       }
       return Status::ok();

@@ -15,7 +15,9 @@ int fail(const Status& status) {
   return status.exitCode();
 }
 
-Result<std::unique_ptr<Node>> openNode(const Globals& g) { return Node::open(g.home, systemClock()); }
+Result<std::unique_ptr<Node>> openNode(const Globals& g) {
+  return Node::open(g.home, systemClock());
+}
 
 void withNode(Globals& g, const std::function<Status(Node&)>& body) {
   auto node = openNode(g);
@@ -37,8 +39,7 @@ Result<std::string> readInputFile(const std::string& path, size_t maxBytes) {
     if (!S_ISREG(st.st_mode)) return Status::invalid(path + ": not a regular file");
     if (static_cast<size_t>(st.st_size) > maxBytes) {
       return Status::invalid(path + ": " + std::to_string(st.st_size) +
-                             " bytes exceeds the limit of " + std::to_string(maxBytes) +
-                             " bytes");
+                             " bytes exceeds the limit of " + std::to_string(maxBytes) + " bytes");
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) return Status::invalid(path + ": cannot open for reading");

@@ -1,8 +1,9 @@
 // allmenning: the command-line interface. main() builds the objects; each
 // command lives in its own cmd_<name>.cpp.
+#include <kj/exception.h>
+
 #include <cstdlib>
 #include <iostream>
-#include <kj/exception.h>
 
 #include "cli/cli.h"
 #include "protocol/crypto.h"
@@ -13,7 +14,8 @@ namespace {
 
 std::string defaultHome() {
   if (const char* env = std::getenv("ALLMENNING_HOME"); env && *env) return env;
-  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.allmenning";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::string(home) + "/.allmenning";
   return ".allmenning";
 }
 

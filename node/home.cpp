@@ -3,13 +3,13 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "protocol/case_rules.h"
 #include "protocol/records.h"
@@ -84,7 +84,8 @@ Result<Config> loadConfig(const std::string& path) {
   }
   Config c;
   for (auto&& [key, value] : t) {
-    if (key != "node") return Status::invalid(path + ": unknown section [" + std::string(key) + "]");
+    if (key != "node")
+      return Status::invalid(path + ": unknown section [" + std::string(key) + "]");
   }
   const toml::table* node = t["node"].as_table();
   if (node == nullptr) return Status::invalid(path + ": missing section [node]");

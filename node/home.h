@@ -42,7 +42,6 @@ std::string renderConfig(const Config& c);
 Status writeFileAtomic(const std::string& path, std::string_view data, unsigned mode,
                        bool replace = true);
 
-
 // Creates a new key file. Refuses to overwrite an existing one.
 Status writeNewKey(const std::string& path, const SecretKey& key);
 // Reads the key file. Refuses a file that others may read (naming the chmod

@@ -52,7 +52,7 @@ Result<std::vector<Entry>> readIntent(const std::string& path) {
                                 std::to_string(entries.size() + 1) + ": " + e.status().message());
     }
     bool linked = entries.empty() || (e->header.seq == entries.back().header.seq + 1 &&
-                                       e->header.prev == entries.back().hash);
+                                      e->header.prev == entries.back().hash);
     if (!linked) return Status::corruption(path + " is damaged: its entries do not form a chain");
     entries.push_back(std::move(*e));
   }

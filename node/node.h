@@ -3,11 +3,10 @@
 // CLI directly now and through the admin socket when the node runs.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -81,8 +80,8 @@ class Node {
   Result<std::vector<Entry>> author(std::vector<std::pair<Kind, Bytes>> records);
 
  private:
-  Node(HomePaths paths, Config config, std::unique_ptr<SecretKey> key,
-       std::unique_ptr<Store> store, Clock clock)
+  Node(HomePaths paths, Config config, std::unique_ptr<SecretKey> key, std::unique_ptr<Store> store,
+       Clock clock)
       : paths_(std::move(paths)),
         config_(std::move(config)),
         key_(std::move(key)),

@@ -107,8 +107,9 @@ Result<Json> Node::showCase(const CaseKey& key, bool history) {
   for (uint64_t seq : *versions) {
     auto e = store_->entry(key.author, seq);
     if (!e.isOk()) return e.status();
-    if (!*e) return Status::corruption("versions of " + caseRef(key) + " name missing seq " +
-                                       std::to_string(seq));
+    if (!*e)
+      return Status::corruption("versions of " + caseRef(key) + " name missing seq " +
+                                std::to_string(seq));
     if ((*e)->header.kind == Kind::kCase && (*e)->payload) {
       auto c = decodeCase(*(*e)->payload);
       if (!c.isOk()) return c.status();

@@ -185,8 +185,7 @@ class ImportBatch {
         ++report_.duplicates;
       } else {
         ++report_.refused;
-        report_.errors.push_back("line " + std::to_string(lines_[i]) + ": " +
-                                 r.status.message());
+        report_.errors.push_back("line " + std::to_string(lines_[i]) + ": " + r.status.message());
       }
     }
     return Status::ok();

@@ -12,7 +12,8 @@ namespace {
 Result<Json> recordJson(const Entry& e) {
   if (!e.payload) return Json(nullptr);
   switch (e.header.kind) {
-    case Kind::kCase: return decodeCase(*e.payload);
+    case Kind::kCase:
+      return decodeCase(*e.payload);
     case Kind::kRetract: {
       auto r = decodeRetract(*e.payload);
       if (!r.isOk()) return r.status();
@@ -23,7 +24,8 @@ Result<Json> recordJson(const Entry& e) {
       if (!p.isOk()) return p.status();
       return Json{{"name", p->name}, {"orgnr", p->orgnr}, {"kommunenummer", p->kommunenummer}};
     }
-    default: return Json(nullptr);
+    default:
+      return Json(nullptr);
   }
 }
 

@@ -29,8 +29,8 @@ CanonicalReader::CanonicalReader(ByteView bytes)
     : words_(kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word))) {
   std::memcpy(words_.begin(), bytes.data(), bytes.size());
   segments_[0] = words_.asPtr();
-  reader_ = std::make_unique<capnp::SegmentArrayMessageReader>(
-      kj::arrayPtr(segments_, 1), readerOptionsFor(bytes.size()));
+  reader_ = std::make_unique<capnp::SegmentArrayMessageReader>(kj::arrayPtr(segments_, 1),
+                                                               readerOptionsFor(bytes.size()));
 }
 
 bool CanonicalReader::sameBytes(const kj::Array<capnp::word>& words) const {

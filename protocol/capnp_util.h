@@ -56,8 +56,7 @@ class CanonicalReader {
       }
       return r;
     } catch (const kj::Exception& e) {
-      return Status::corruption(std::string("malformed message: ") +
-                                e.getDescription().cStr());
+      return Status::corruption(std::string("malformed message: ") + e.getDescription().cStr());
     }
   }
 

@@ -19,12 +19,18 @@ constexpr uint16_t kMaxKind = static_cast<uint16_t>(Kind::kProfile);
 
 std::string kindName(Kind kind) {
   switch (kind) {
-    case Kind::kCase: return "case";
-    case Kind::kNeed: return "need";
-    case Kind::kExperience: return "experience";
-    case Kind::kRetract: return "retract";
-    case Kind::kVouch: return "vouch";
-    case Kind::kProfile: return "profile";
+    case Kind::kCase:
+      return "case";
+    case Kind::kNeed:
+      return "need";
+    case Kind::kExperience:
+      return "experience";
+    case Kind::kRetract:
+      return "retract";
+    case Kind::kVouch:
+      return "vouch";
+    case Kind::kProfile:
+      return "profile";
   }
   return "unknown";
 }
@@ -50,8 +56,9 @@ Result<Header> decodeHeader(ByteView bytes) {
     Header h;
   };
   auto raw = decodeCanonical<schema::Header>(bytes, kMaxHeaderBytes, "header", [](auto r) {
-    Raw out{fixed<32>(r.getNetwork()), fixed<32>(r.getAuthor()), fixed<32>(r.getPrev()),
-            fixed<32>(r.getPayloadHash()), static_cast<uint16_t>(r.getKind()), Header{}};
+    Raw out{
+        fixed<32>(r.getNetwork()),     fixed<32>(r.getAuthor()),           fixed<32>(r.getPrev()),
+        fixed<32>(r.getPayloadHash()), static_cast<uint16_t>(r.getKind()), Header{}};
     out.h.seq = r.getSeq();
     out.h.timestamp = r.getTimestamp();
     out.h.payloadSize = r.getPayloadSize();
@@ -129,11 +136,16 @@ Status checkEntry(const Entry& e, const Hash& network) {
 
 std::string placementName(Placement p) {
   switch (p) {
-    case Placement::kNext: return "next";
-    case Placement::kDuplicate: return "duplicate";
-    case Placement::kFork: return "fork";
-    case Placement::kGap: return "gap";
-    case Placement::kBadPrev: return "wrong prev";
+    case Placement::kNext:
+      return "next";
+    case Placement::kDuplicate:
+      return "duplicate";
+    case Placement::kFork:
+      return "fork";
+    case Placement::kGap:
+      return "gap";
+    case Placement::kBadPrev:
+      return "wrong prev";
   }
   return "unknown";
 }

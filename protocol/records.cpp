@@ -75,9 +75,12 @@ Result<ProfileRecord> decodeProfile(ByteView payload) {
 
 Status checkPayload(Kind kind, ByteView payload) {
   switch (kind) {
-    case Kind::kCase: return decodeCase(payload).status();
-    case Kind::kRetract: return decodeRetract(payload).status();
-    case Kind::kProfile: return decodeProfile(payload).status();
+    case Kind::kCase:
+      return decodeCase(payload).status();
+    case Kind::kRetract:
+      return decodeRetract(payload).status();
+    case Kind::kProfile:
+      return decodeProfile(payload).status();
     default:
       return Status::corruption("entries of kind " + kindName(kind) +
                                 " are not supported by this version");

@@ -55,8 +55,8 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}                        // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}                 // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool isOk() const { return std::holds_alternative<T>(v_); }
   // Precondition: isOk().
@@ -76,8 +76,8 @@ class Result {
 }  // namespace allmenning
 
 // Returns early from the enclosing function when `expr` yields a non-ok Status.
-#define ALM_RETURN_IF_ERROR(expr)            \
-  do {                                       \
-    ::allmenning::Status _st = (expr);       \
-    if (!_st.isOk()) return _st;             \
+#define ALM_RETURN_IF_ERROR(expr)      \
+  do {                                 \
+    ::allmenning::Status _st = (expr); \
+    if (!_st.isOk()) return _st;       \
   } while (0)

@@ -99,14 +99,16 @@ class Store::Writer {
     added_[{h.author, h.seq}] = Entry{h, {}, {}, e.hash, e.payload};
     switch (h.kind) {
       case Kind::kCase:
-      case Kind::kRetract: return updateCase(e);
+      case Kind::kRetract:
+        return updateCase(e);
       case Kind::kProfile: {
         std::string seq;
         appendBigEndian64(seq, h.seq);
         batch_.Put(s_.cf_->profiles, keys::author(h.author), seq);
         return Status::ok();
       }
-      default: return Status::ok();
+      default:
+        return Status::ok();
     }
   }
 
@@ -159,7 +161,7 @@ class Store::Writer {
 };
 
 Result<std::vector<ApplyResult>> Store::apply(std::vector<Entry> entries, bool sync,
-                                             int64_t receivedAt) {
+                                              int64_t receivedAt) {
   Writer writer(*this, receivedAt);
   std::vector<ApplyResult> results;
   results.reserve(entries.size());

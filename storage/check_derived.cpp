@@ -38,8 +38,7 @@ Status Store::checkDerived(const DerivedState& expected) const {
       *db_, cf_->cases, expected.cases.size(), [&](std::string_view k, std::string_view v) {
         auto it = expected.cases.find(std::string(k));
         bool same = it != expected.cases.end() && v.size() == 17 &&
-                    readBigEndian64(v) == it->second.seq &&
-                    (v[8] != 0) == it->second.retracted;
+                    readBigEndian64(v) == it->second.seq && (v[8] != 0) == it->second.retracted;
         return same ? Status::ok()
                     : Status::corruption("cases: " + printable(k) + " does not match the log");
       }));
@@ -56,8 +55,9 @@ Status Store::checkDerived(const DerivedState& expected) const {
     ALM_RETURN_IF_ERROR(compareFamily(*db_, cf, count, [&](std::string_view k, std::string_view) {
       return expected.indexKeys.count({static_cast<int>(f), std::string(k)})
                  ? Status::ok()
-                 : Status::corruption(cf->GetName() + ": unexpected key for a case that is not "
-                                                      "live with that value");
+                 : Status::corruption(cf->GetName() +
+                                      ": unexpected key for a case that is not "
+                                      "live with that value");
     }));
   }
   return Status::ok();

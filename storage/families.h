@@ -27,11 +27,16 @@ struct Store::Families {
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   rocksdb::ColumnFamilyHandle* index(IndexFamily f) const {
     switch (f) {
-      case IndexFamily::kCpv: return idxCpv;
-      case IndexFamily::kProcedure: return idxProcedure;
-      case IndexFamily::kSector: return idxSector;
-      case IndexFamily::kStatus: return idxStatus;
-      case IndexFamily::kKommune: return idxKommune;
+      case IndexFamily::kCpv:
+        return idxCpv;
+      case IndexFamily::kProcedure:
+        return idxProcedure;
+      case IndexFamily::kSector:
+        return idxSector;
+      case IndexFamily::kStatus:
+        return idxStatus;
+      case IndexFamily::kKommune:
+        return idxKommune;
     }
     return nullptr;
   }

@@ -37,19 +37,23 @@ std::optional<CaseKey> caseOfIndexKey(std::string_view k) {
 Result<std::vector<CaseKey>> Store::candidates(const SearchFilter& f) const {
   // Exact-value indexes first: each key prefix "value\0" is one case set.
   std::pair<rocksdb::ColumnFamilyHandle*, std::string> source{nullptr, {}};
-  if (!f.kommune.empty()) source = {cf_->idxKommune, f.kommune + '\0'};
-  else if (!f.procedure.empty()) source = {cf_->idxProcedure, f.procedure + '\0'};
-  else if (!f.sector.empty()) source = {cf_->idxSector, f.sector + '\0'};
-  else if (!f.status.empty()) source = {cf_->idxStatus, f.status + '\0'};
-  else if (!f.cpvPrefix.empty()) source = {cf_->idxCpv, f.cpvPrefix};
+  if (!f.kommune.empty())
+    source = {cf_->idxKommune, f.kommune + '\0'};
+  else if (!f.procedure.empty())
+    source = {cf_->idxProcedure, f.procedure + '\0'};
+  else if (!f.sector.empty())
+    source = {cf_->idxSector, f.sector + '\0'};
+  else if (!f.status.empty())
+    source = {cf_->idxStatus, f.status + '\0'};
+  else if (!f.cpvPrefix.empty())
+    source = {cf_->idxCpv, f.cpvPrefix};
 
   std::set<std::pair<PublicKey, std::string>> seen;
   std::vector<CaseKey> out;
   std::unique_ptr<rocksdb::Iterator> it;
   if (source.first != nullptr) {
     it.reset(db_->NewIterator(rocksdb::ReadOptions(), source.first));
-    for (it->Seek(source.second); it->Valid() && it->key().starts_with(source.second);
-         it->Next()) {
+    for (it->Seek(source.second); it->Valid() && it->key().starts_with(source.second); it->Next()) {
       auto key = caseOfIndexKey(it->key().ToStringView());
       if (!key) return Status::corruption(source.first->GetName() + ": malformed key");
       if (seen.insert({key->author, key->id}).second) out.push_back(std::move(*key));

@@ -1,20 +1,20 @@
 #include "storage/store.h"
 
 #include <rocksdb/options.h>
-
-#include <filesystem>
 #include <rocksdb/write_batch.h>
 
+#include <filesystem>
+
+#include "protocol/records.h"
 #include "storage/families.h"
 #include "storage/keys.h"
-#include "protocol/records.h"
 
 namespace allmenning {
 namespace {
 
-constexpr const char* kFamilyNames[] = {
-    "entries",   "payloads",  "heads",       "cases",      "versions", "idx_cpv",
-    "idx_procedure", "idx_sector", "idx_status", "idx_kommune", "profiles", "meta"};
+constexpr const char* kFamilyNames[] = {"entries",    "payloads",    "heads",         "cases",
+                                        "versions",   "idx_cpv",     "idx_procedure", "idx_sector",
+                                        "idx_status", "idx_kommune", "profiles",      "meta"};
 constexpr std::string_view kFormatVersion = "1";
 
 rocksdb::Options databaseOptions() {
@@ -33,8 +33,8 @@ Status fromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::ok();
   if (s.IsCorruption()) return Status::corruption(what + ": " + s.ToString());
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-    return Status::refused(what + ": the database is in use by another process (" +
-                           s.ToString() + ")");
+    return Status::refused(what + ": the database is in use by another process (" + s.ToString() +
+                           ")");
   }
   return Status::ioError(what + ": " + s.ToString());
 }
@@ -48,8 +48,7 @@ Store::~Store() {
   db_.reset();
 }
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& network,
-                                           Mode mode) {
+Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& network, Mode mode) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (const char* name : kFamilyNames) {
@@ -78,12 +77,13 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& n
   if (!st.isOk()) return st;
   auto cf = std::make_unique<Families>();
   for (auto* h : handles) cf->owned.emplace_back(h);
-  rocksdb::ColumnFamilyHandle** slots[] = {
-      &cf->entries,   &cf->payloads,   &cf->heads,        &cf->cases,
-      &cf->versions,  &cf->idxCpv,     &cf->idxProcedure, &cf->idxSector,
-      &cf->idxStatus, &cf->idxKommune, &cf->profiles,     &cf->meta};
+  rocksdb::ColumnFamilyHandle** slots[] = {&cf->entries,      &cf->payloads,  &cf->heads,
+                                           &cf->cases,        &cf->versions,  &cf->idxCpv,
+                                           &cf->idxProcedure, &cf->idxSector, &cf->idxStatus,
+                                           &cf->idxKommune,   &cf->profiles,  &cf->meta};
   for (size_t i = 0; i < std::size(slots); ++i) *slots[i] = handles[i + 1];
-  std::unique_ptr<Store> store(new Store(network, std::unique_ptr<rocksdb::DB>(raw), std::move(cf)));
+  std::unique_ptr<Store> store(
+      new Store(network, std::unique_ptr<rocksdb::DB>(raw), std::move(cf)));
   ALM_RETURN_IF_ERROR(store->checkMeta(dir, mode));
   return store;
 }

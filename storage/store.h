@@ -20,9 +20,9 @@
 
 #include <functional>
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,8 +50,8 @@ struct CaseState {
 // What the cases, versions and index families must hold, as recomputed from
 // the logs by verify.
 struct DerivedState {
-  std::map<std::string, CaseState> cases;  // keys::caseKey -> state (receivedAt ignored)
-  std::set<std::string> versions;          // keys::version
+  std::map<std::string, CaseState> cases;           // keys::caseKey -> state (receivedAt ignored)
+  std::set<std::string> versions;                   // keys::version
   std::set<std::pair<int, std::string>> indexKeys;  // (IndexFamily, keys::index)
 };
 
@@ -109,8 +109,7 @@ class Store {
   // on earlier ones in the same call. With `sync`, the write is on disk when
   // this returns. `receivedAt` (ms, the caller's clock) is recorded with each
   // case. An I/O error fails the whole call and writes nothing.
-  Result<std::vector<ApplyResult>> apply(std::vector<Entry> entries, bool sync,
-                                         int64_t receivedAt);
+  Result<std::vector<ApplyResult>> apply(std::vector<Entry> entries, bool sync, int64_t receivedAt);
 
   // Calls `fn` for every stored entry, author by author in key order, seq
   // ascending. Stops at the first non-ok status and returns it.

@@ -43,8 +43,8 @@ inline std::string caseJson(const std::string& id, const std::string& status = "
   std::ostringstream j;
   j << R"({"id":")" << id << R"(","title":"Flomvarsling )" << id
     << R"(","buyers":[{"name":"Skjåk kommune","kommunenummer":")" << kommune
-    << R"(","role":"lead"}],"procedure":"pre-commercial","cpv":[")" << cpv
-    << R"("],"sector":")" << sector << R"(","status":")" << status << R"("})";
+    << R"(","role":"lead"}],"procedure":"pre-commercial","cpv":[")" << cpv << R"("],"sector":")"
+    << sector << R"(","status":")" << status << R"("})";
   return j.str();
 }
 

@@ -100,8 +100,9 @@ TEST_F(ImportTest, NonRegularFileIsRefused) {
 }
 
 TEST_F(ImportTest, BareRecordsPassTheSameGateAsCasePut) {
-  auto r = import(R"({"id":"x","title":"First","title":"Second","procedure":"open","status":"planning"})"
-                  "\n");
+  auto r =
+      import(R"({"id":"x","title":"First","title":"Second","procedure":"open","status":"planning"})"
+             "\n");
   ASSERT_FALSE(r.isOk());
   EXPECT_NE(r.status().message().find("duplicate key"), std::string::npos) << r.status().message();
 }

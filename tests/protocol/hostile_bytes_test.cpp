@@ -16,9 +16,9 @@ namespace {
 // a struct pointer, byte/word/composite lists, a far pointer, a capability,
 // and lists whose length drops a Text's NUL or runs past the end.
 const std::vector<uint64_t> kHostileWords = {
-    0x000400000000000cULL, 0x000000040000000cULL, 0x0000000400000001ULL, 0x0000003d00000005ULL, 0x0000001700000001ULL,
-    0x000000380000000dULL, 0x0000000000000002ULL, 0x0000000000000003ULL, 0xffffffff00000001ULL,
-    0x0000000200000001ULL, 0x00000001fffffffcULL, 0x0000000500000004ULL,
+    0x000400000000000cULL, 0x000000040000000cULL, 0x0000000400000001ULL, 0x0000003d00000005ULL,
+    0x0000001700000001ULL, 0x000000380000000dULL, 0x0000000000000002ULL, 0x0000000000000003ULL,
+    0xffffffff00000001ULL, 0x0000000200000001ULL, 0x00000001fffffffcULL, 0x0000000500000004ULL,
 };
 
 template <typename Decode>
@@ -47,32 +47,41 @@ TEST(HostileBytes, HeaderDecoderNeverThrows) {
   h.seq = 7;
   Entry e = signEntry(*key, h, encodeRetract({"a-case", false}));
   int accepted = 0;
-  expectNoThrowOnMutations(e.headerBytes, [&](const Bytes& b) {
-    auto r = decodeHeader(b);
-    if (r.isOk()) {
-      ++accepted;
-      EXPECT_EQ(encodeHeader(*r), b);  // anything accepted has one encoding
-    }
-    return r.isOk();
-  }, "header");
+  expectNoThrowOnMutations(
+      e.headerBytes,
+      [&](const Bytes& b) {
+        auto r = decodeHeader(b);
+        if (r.isOk()) {
+          ++accepted;
+          EXPECT_EQ(encodeHeader(*r), b);  // anything accepted has one encoding
+        }
+        return r.isOk();
+      },
+      "header");
   EXPECT_GT(accepted, 0);  // changes to plain data fields still decode
 }
 
 TEST(HostileBytes, RecordDecodersNeverThrow) {
-  expectNoThrowOnMutations(encodeRetract({"flom-2024", true}), [](const Bytes& b) {
-    auto r = decodeRetract(b);
-    if (r.isOk()) {
-      EXPECT_EQ(encodeRetract(*r), b);
-    }
-    return r.isOk();
-  }, "retract");
-  expectNoThrowOnMutations(encodeProfile({"Lom kommune", "958935420", "3434"}), [](const Bytes& b) {
-    auto r = decodeProfile(b);
-    if (r.isOk()) {
-      EXPECT_EQ(encodeProfile(*r), b);
-    }
-    return r.isOk();
-  }, "profile");
+  expectNoThrowOnMutations(
+      encodeRetract({"flom-2024", true}),
+      [](const Bytes& b) {
+        auto r = decodeRetract(b);
+        if (r.isOk()) {
+          EXPECT_EQ(encodeRetract(*r), b);
+        }
+        return r.isOk();
+      },
+      "retract");
+  expectNoThrowOnMutations(
+      encodeProfile({"Lom kommune", "958935420", "3434"}),
+      [](const Bytes& b) {
+        auto r = decodeProfile(b);
+        if (r.isOk()) {
+          EXPECT_EQ(encodeProfile(*r), b);
+        }
+        return r.isOk();
+      },
+      "profile");
 }
 
 TEST(HostileBytes, CaseDecodersNeverThrow) {
@@ -80,11 +89,12 @@ TEST(HostileBytes, CaseDecodersNeverThrow) {
     "status":"completed","buyers":[{"name":"Lom kommune","kommunenummer":"3434"}],
     "cpv":["90700000-4"],"tags":["flom","varsling"]})");
   ASSERT_TRUE(good.isOk()) << good.status().message();
-  expectNoThrowOnMutations(*good, [](const Bytes& b) { return decodeCase(b).isOk(); }, "case");
-  expectNoThrowOnMutations(*good, [](const Bytes& b) { return caseIdOf(b).isOk(); }, "caseId");
-  expectNoThrowOnMutations(*good, [](const Bytes& b) {
-    return checkPayload(Kind::kCase, b).isOk();
-  }, "payload");
+  expectNoThrowOnMutations(
+      *good, [](const Bytes& b) { return decodeCase(b).isOk(); }, "case");
+  expectNoThrowOnMutations(
+      *good, [](const Bytes& b) { return caseIdOf(b).isOk(); }, "caseId");
+  expectNoThrowOnMutations(
+      *good, [](const Bytes& b) { return checkPayload(Kind::kCase, b).isOk(); }, "payload");
 }
 
 TEST(HostileBytes, ProfileNameWithControlCharactersIsRefused) {

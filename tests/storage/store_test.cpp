@@ -8,8 +8,8 @@
 
 #include "protocol/case_json.h"
 #include "protocol/records.h"
-#include "storage/verify.h"
 #include "storage/keys.h"
+#include "storage/verify.h"
 #include "tests/test_util.h"
 
 namespace allmenning {
@@ -38,7 +38,8 @@ class StoreTest : public ::testing::Test {
 
   void reopen() {
     store_.reset();
-    auto s = Store::open(dir_ / "db", network_, created_ ? Store::Mode::kExisting : Store::Mode::kCreate);
+    auto s = Store::open(dir_ / "db", network_,
+                         created_ ? Store::Mode::kExisting : Store::Mode::kCreate);
     created_ = true;
     ASSERT_TRUE(s.isOk()) << s.status().message();
     store_ = std::move(*s);
@@ -120,8 +121,8 @@ class StoreTest : public ::testing::Test {
 };
 
 TEST_F(StoreTest, AppliesAChainAndSurvivesReopen) {
-  auto r = apply({caseEntry(*alice_, testing::caseJson("a")),
-                  caseEntry(*alice_, testing::caseJson("b"))});
+  auto r = apply(
+      {caseEntry(*alice_, testing::caseJson("a")), caseEntry(*alice_, testing::caseJson("b"))});
   ASSERT_EQ(r.size(), 2u);
   EXPECT_TRUE(r[0].stored() && r[1].stored());
   reopen();
@@ -184,13 +185,14 @@ TEST_F(StoreTest, InvalidEntriesInABatchDoNotBlockValidOnes) {
 
 TEST_F(StoreTest, IndexesFollowUpdatesAndRetractions) {
   apply({caseEntry(*alice_, testing::caseJson("flood", "development", "emergency", "90700000-4")),
-         caseEntry(*alice_, testing::caseJson("school", "completed", "education", "72000000-5",
-                                              "0301")),
-         caseEntry(*bob_, testing::caseJson("road", "completed", "transport", "72212000-4",
-                                            "5001"))});
+         caseEntry(*alice_,
+                   testing::caseJson("school", "completed", "education", "72000000-5", "0301")),
+         caseEntry(*bob_,
+                   testing::caseJson("road", "completed", "transport", "72212000-4", "5001"))});
   EXPECT_EQ(ids(by(&SearchFilter::cpvPrefix, "72")), (std::vector<std::string>{"road", "school"}));
   EXPECT_EQ(ids(by(&SearchFilter::cpvPrefix, "9070")), (std::vector<std::string>{"flood"}));
-  EXPECT_EQ(ids(by(&SearchFilter::status, "completed")), (std::vector<std::string>{"road", "school"}));
+  EXPECT_EQ(ids(by(&SearchFilter::status, "completed")),
+            (std::vector<std::string>{"road", "school"}));
   EXPECT_EQ(ids(by(&SearchFilter::kommune, "0301")), (std::vector<std::string>{"school"}));
   EXPECT_EQ(ids(byAuthor(bob_->publicKey())), (std::vector<std::string>{"road"}));
   // An update moves the case between index entries, in the same batch too.
@@ -198,12 +200,14 @@ TEST_F(StoreTest, IndexesFollowUpdatesAndRetractions) {
          caseEntry(*alice_, testing::caseJson("flood", "completed"))});
   EXPECT_EQ(ids(by(&SearchFilter::status, "development")), std::vector<std::string>{});
   EXPECT_EQ(ids(by(&SearchFilter::status, "implementation")), std::vector<std::string>{});
-  EXPECT_EQ(ids(by(&SearchFilter::status, "completed")), (std::vector<std::string>{"flood", "road", "school"}));
+  EXPECT_EQ(ids(by(&SearchFilter::status, "completed")),
+            (std::vector<std::string>{"flood", "road", "school"}));
   auto versions = store_->caseVersions(CaseKey{alice_->publicKey(), "flood"});
   EXPECT_EQ(*versions, (std::vector<uint64_t>{1, 3, 4}));
   // Retraction removes it from every index.
   apply({next(*alice_, Kind::kRetract, encodeRetract({"flood", false}))});
-  EXPECT_EQ(ids(by(&SearchFilter::status, "completed")), (std::vector<std::string>{"road", "school"}));
+  EXPECT_EQ(ids(by(&SearchFilter::status, "completed")),
+            (std::vector<std::string>{"road", "school"}));
   EXPECT_EQ(ids(by(&SearchFilter::sector, "emergency")), std::vector<std::string>{});
   auto state = store_->caseState(CaseKey{alice_->publicKey(), "flood"});
   EXPECT_TRUE(*state && (*state)->retracted);
@@ -266,7 +270,9 @@ TEST_F(StoreTest, VerifyChecksDerivedStateAgainstTheLogs) {
 TEST_F(StoreTest, VerifyFailsOnAMissingPayload) {
   apply({caseEntry(*alice_, testing::caseJson("a"))});
   Hash h1 = store_->entry(alice_->publicKey(), 1)->value().hash;
-  tamper([&](rocksdb::DB& db, Handles& cf) { db.Delete({}, cf["payloads"], std::string(asChars(h1))); });
+  tamper([&](rocksdb::DB& db, Handles& cf) {
+    db.Delete({}, cf["payloads"], std::string(asChars(h1)));
+  });
   expectVerifyFails(toHex(alice_->publicKey()) + "/1: payload is missing");
 }
 
