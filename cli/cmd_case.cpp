@@ -7,12 +7,15 @@
 namespace allmenning::cli {
 namespace {
 
+// Wide enough for the longest field name, lessons_learned.
+constexpr int kLabelWidth = 16;
+
 std::string textOf(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_array()) {
     std::string out;
     for (const auto& x : v) {
-      if (!out.empty()) out += x.is_string() ? ", " : "\n             ";
+      if (!out.empty()) out += x.is_string() ? ", " : "\n" + std::string(kLabelWidth + 1, ' ');
       out += textOf(x);
     }
     return out;
@@ -38,7 +41,7 @@ void printHistory(const Json& history) {
 
 void printCase(const Json& c) {
   auto line = [](const char* label, const std::string& value) {
-    std::printf("%-12s %s\n", label, value.c_str());
+    std::printf("%-*s %s\n", kLabelWidth, label, value.c_str());
   };
   line("case", c["case"]);
   std::string name = c["authorName"].is_null()

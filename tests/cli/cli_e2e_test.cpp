@@ -313,8 +313,8 @@ TEST_F(CliTest, UpdateAddsVersionToHistory) {
   auto r = run({"case", "show", updated_, "--home", home_});
   ASSERT_EQ(r.exitCode, 0) << describe(r);
   for (const std::string& s :
-       {std::string("signature    verified"), std::string("chain        verified"), kNodeName,
-        "status       " + statuses[1], ref(updated_)}) {
+       {std::string("signature        verified"), std::string("chain            verified"),
+        kNodeName, "status           " + statuses[1], ref(updated_)}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << "missing \"" << s << "\" in\n" << r.out;
   }
 }
