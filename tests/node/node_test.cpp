@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <sstream>
 
+#include "tests/protocol/invalid_cases.h"
 #include "tests/test_util.h"
 
 namespace allmenning {
@@ -102,6 +104,35 @@ TEST_F(NodeTest, PutUpdateRetractAndUnchanged) {
   EXPECT_TRUE((*shown)["retracted"].get<bool>());
   EXPECT_EQ((*shown)["history"].size(), 3u);
   EXPECT_EQ((*shown)["record"]["status"], "completed");
+}
+
+// Every document of the invalid-case table is refused by `case put` with its
+// own message and exit status 2, and the database is byte-for-byte unchanged.
+TEST_F(NodeTest, InvalidCaseTableLeavesTheDatabaseUnchanged) {
+  auto node = open();
+  auto exportOf = [&] {
+    std::ostringstream out;
+    EXPECT_TRUE(node->exportJsonl(out).isOk());
+    return out.str();
+  };
+  ASSERT_TRUE(node->putCase(testing::caseJson("existing")).isOk());
+  const std::string before = exportOf();
+  const uint64_t head = node->store().head(node->id())->seq;
+  const auto table = invalid_cases::badCases();
+  ASSERT_GE(table.size(), 30u);
+  for (const auto& c : table) {
+    auto r = node->putCase(c.input());
+    ASSERT_FALSE(r.isOk()) << c.name;
+    EXPECT_EQ(r.status().exitCode(), 2) << c.name;
+    EXPECT_NE(r.status().message().find(c.expected), std::string::npos)
+        << c.name << ": " << r.status().message();
+  }
+  EXPECT_EQ(node->store().head(node->id())->seq, head);
+  EXPECT_EQ(exportOf(), before);
+  EXPECT_TRUE(node->verify({}).isOk());
+  // The same path does write when the document is valid.
+  ASSERT_TRUE(node->putCase(invalid_cases::baseCase().dump()).isOk());
+  EXPECT_EQ(node->store().head(node->id())->seq, head + 1);
 }
 
 TEST_F(NodeTest, BadCaseIsRefusedAndNothingIsWritten) {
