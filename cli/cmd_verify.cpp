@@ -7,7 +7,7 @@ namespace allmenning::cli {
 
 void addVerify(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand(
-      "verify", "Re-check every signature, hash link, payload hash and RocksDB checksum");
+      "verify", "Re-check every signature, hash link, payload, index and RocksDB checksum");
   cmd->callback([&g] {
     withNode(g, [&](Node& node) -> Status {
       auto report = node.verify([](uint64_t n) { std::cerr << "verify: " << n << " entries\n"; });
