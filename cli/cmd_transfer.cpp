@@ -1,7 +1,4 @@
 // allmenning export | import
-#include <unistd.h>
-
-#include <fstream>
 #include <iostream>
 
 #include "cli/cli.h"
@@ -16,22 +13,14 @@ Status requireJsonl(const std::string& format) {
   return Status::invalid("--format " + format + " is not available yet; use --format jsonl");
 }
 
-// Writes the export to `path` atomically, so a failed export leaves no part.
+// Writes the export to `path` atomically: a failed or interrupted export
+// leaves no part of a file, and a finished one is on disk.
 Status exportToFile(Node& node, const std::string& path) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::invalid(tmp + ": cannot open for writing");
-    Status st = node.exportJsonl(out);
-    out.close();
-    if (st.isOk() && !out) st = Status::ioError("writing " + tmp);
-    if (!st.isOk()) {
-      ::unlink(tmp.c_str());
-      return st;
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::ioError("renaming " + tmp);
-  return Status::ok();
+  auto file = AtomicFile::create(path, 0644);
+  if (!file.isOk()) return file.status().withContext("export");
+  ALM_RETURN_IF_ERROR(
+      node.exportJsonl([&](std::string_view line) { return (*file)->append(line); }));
+  return (*file)->commit();
 }
 
 }  // namespace

@@ -106,26 +106,46 @@ Result<Config> loadConfig(const std::string& path) {
   return c;
 }
 
-Status writeFileAtomic(const std::string& path, std::string_view data, unsigned mode,
-                       bool replace) {
-  std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());  // a leftover from a crash; O_EXCL below refuses anything else
+Result<std::unique_ptr<AtomicFile>> AtomicFile::create(const std::string& path, unsigned mode) {
+  // A unique name: two writers of one path never share a temporary file, and
+  // O_EXCL|O_NOFOLLOW never follows or reuses something planted there.
+  uint8_t nonce[8];
+  randombytes_buf(nonce, sizeof nonce);
+  std::string tmp = path + ".tmp-" + toHex(ByteView(nonce, sizeof nonce));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return sysError("creating " + tmp);
-  Status st = writeAll(fd, data, tmp);
-  if (st.isOk() && ::fsync(fd) != 0) st = sysError("syncing " + tmp);
-  ::close(fd);
-  if (st.isOk() && replace && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    st = sysError("renaming " + tmp);
+  return std::unique_ptr<AtomicFile>(new AtomicFile(path, tmp, fd));
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  ::unlink(tmp_.c_str());  // after a commit the name is already gone
+}
+
+Status AtomicFile::append(std::string_view data) { return writeAll(fd_, data, tmp_); }
+
+Status AtomicFile::commit(bool replace) {
+  Status st = ::fsync(fd_) == 0 ? Status::ok() : sysError("syncing " + tmp_);
+  ::close(fd_);
+  fd_ = -1;
+  if (st.isOk() && replace && ::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    st = sysError("renaming " + tmp_);
   }
-  // link() fails when `path` exists, so a new file never replaces another.
-  if (st.isOk() && !replace && ::link(tmp.c_str(), path.c_str()) != 0) {
-    st = errno == EEXIST ? Status::refused(path + " already exists; refusing to overwrite it")
-                         : sysError("linking " + path);
+  // link() fails when the path exists, so a new file never replaces another.
+  if (st.isOk() && !replace && ::link(tmp_.c_str(), path_.c_str()) != 0) {
+    st = errno == EEXIST ? Status::refused(path_ + " already exists; refusing to overwrite it")
+                         : sysError("linking " + path_);
   }
-  if (!st.isOk() || !replace) ::unlink(tmp.c_str());
-  if (!st.isOk()) return st;
-  return fsyncDir(std::filesystem::path(path).parent_path().string());
+  ALM_RETURN_IF_ERROR(st);
+  return fsyncDir(std::filesystem::path(path_).parent_path().string());
+}
+
+Status writeFileAtomic(const std::string& path, std::string_view data, unsigned mode,
+                       bool replace) {
+  auto file = AtomicFile::create(path, mode);
+  if (!file.isOk()) return file.status();
+  ALM_RETURN_IF_ERROR((*file)->append(data));
+  return (*file)->commit(replace);
 }
 
 Status writeNewKey(const std::string& path, const SecretKey& key) {

@@ -42,6 +42,29 @@ std::string renderConfig(const Config& c);
 Status writeFileAtomic(const std::string& path, std::string_view data, unsigned mode,
                        bool replace = true);
 
+// A file written in pieces that appears at `path` only when complete: a
+// temporary file next to it, made with O_EXCL|O_NOFOLLOW under a unique name,
+// fsynced, moved into place, and the folder fsynced. Dropped uncommitted, it
+// leaves nothing behind.
+class AtomicFile {
+ public:
+  static Result<std::unique_ptr<AtomicFile>> create(const std::string& path, unsigned mode);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  Status append(std::string_view data);
+  // With `replace` false, an existing `path` is never overwritten.
+  Status commit(bool replace = true);
+
+ private:
+  AtomicFile(std::string path, std::string tmp, int fd)
+      : path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd) {}
+  std::string path_;
+  std::string tmp_;
+  int fd_;  // -1 once closed
+};
+
 // Creates a new key file. Refuses to overwrite an existing one.
 Status writeNewKey(const std::string& path, const SecretKey& key);
 // Reads the key file. Refuses a file that others may read (naming the chmod

@@ -65,6 +65,7 @@ class Node {
   Result<Json> search(const SearchFilter& filter);
 
   // Writes every entry as one JSON line (docs/cli.md, "jsonl").
+  Status exportJsonl(const std::function<Status(std::string_view line)>& sink);
   Status exportJsonl(std::ostream& out);
   // Imports a jsonl file. Lines holding a signed entry are verified and
   // stored as they are; lines holding a case record are published as this

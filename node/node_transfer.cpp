@@ -31,8 +31,8 @@ Result<Json> recordJson(const Entry& e) {
 
 }  // namespace
 
-Status Node::exportJsonl(std::ostream& out) {
-  Status st = store_->forEachEntry([&](Result<Entry> e) -> Status {
+Status Node::exportJsonl(const std::function<Status(std::string_view line)>& sink) {
+  return store_->forEachEntry([&](Result<Entry> e) -> Status {
     if (!e.isOk()) return e.status();
     auto record = recordJson(*e);
     if (!record.isOk()) return record.status();
@@ -44,7 +44,13 @@ Status Node::exportJsonl(std::ostream& out) {
               {"signature", toHex(e->signature)},
               {"payload", e->payload ? Json(toBase64(*e->payload)) : Json(nullptr)},
               {"record", std::move(*record)}};
-    out << line.dump() << '\n';
+    return sink(line.dump() + "\n");
+  });
+}
+
+Status Node::exportJsonl(std::ostream& out) {
+  Status st = exportJsonl([&](std::string_view line) {
+    out << line;
     return out ? Status::ok() : Status::ioError("writing export");
   });
   out.flush();

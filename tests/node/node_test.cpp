@@ -245,5 +245,33 @@ TEST_F(NodeTest, InitLeavesAnExistingFolderAlone) {
   EXPECT_TRUE(std::filesystem::exists(other + "/db/CURRENT"));
 }
 
+TEST(AtomicFileTest, AppearsOnlyWhenCommittedAndLeavesNothingOtherwise) {
+  TempDir dir;
+  auto count = [&] { return std::distance(std::filesystem::directory_iterator(dir.path()), {}); };
+  {
+    auto f = AtomicFile::create(dir / "out", 0644);
+    ASSERT_TRUE(f.isOk());
+    ASSERT_TRUE((*f)->append("half").isOk());
+  }  // dropped without commit
+  EXPECT_EQ(count(), 0);
+  {
+    auto f = AtomicFile::create(dir / "out", 0644);
+    ASSERT_TRUE(f.isOk());
+    ASSERT_TRUE((*f)->append("whole\n").isOk());
+    ASSERT_TRUE((*f)->commit().isOk());
+  }
+  EXPECT_EQ(testing::readFile(dir / "out"), "whole\n");
+  EXPECT_EQ(count(), 1);
+  // Without replace, an existing file is kept.
+  EXPECT_FALSE(writeFileAtomic(dir / "out", "other", 0644, /*replace=*/false).isOk());
+  EXPECT_EQ(testing::readFile(dir / "out"), "whole\n");
+  EXPECT_EQ(count(), 1);
+  // A symlink planted at the target is replaced, never followed.
+  std::filesystem::create_symlink(dir / "elsewhere", dir / "link");
+  ASSERT_TRUE(writeFileAtomic(dir / "link", "x", 0644).isOk());
+  EXPECT_FALSE(std::filesystem::exists(dir / "elsewhere"));
+  EXPECT_FALSE(std::filesystem::is_symlink(dir / "link"));
+}
+
 }  // namespace
 }  // namespace allmenning
