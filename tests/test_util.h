@@ -5,7 +5,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <random>
+#include <span>
 #include <sstream>
 #include <string>
 
@@ -34,6 +37,15 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// A deterministic source of random bytes (same seed, same bytes), for
+// anything that takes an injected RNG such as the handshake.
+inline std::function<void(std::span<uint8_t>)> seededRandom(uint64_t seed) {
+  auto rng = std::make_shared<std::mt19937_64>(seed);
+  return [rng](std::span<uint8_t> out) {
+    for (uint8_t& b : out) b = static_cast<uint8_t>((*rng)());
+  };
+}
 
 // A valid case document with the given fields.
 inline std::string caseJson(const std::string& id, const std::string& status = "completed",

@@ -1,0 +1,343 @@
+#include "protocol/sync.h"
+
+#include <algorithm>
+
+namespace allmenning {
+namespace {
+
+// Splits `entries` into Entries messages under both the count and the byte
+// limit. An entry over the byte limit on its own cannot occur: payloads are
+// capped at half a frame.
+std::vector<Entries> pack(const std::vector<Entry>& entries) {
+  std::vector<Entries> out;
+  size_t bytes = 0;
+  for (const Entry& e : entries) {
+    WireEntry w = toWire(e);
+    size_t size = wireEntrySize(w);
+    if (out.empty() || out.back().entries.size() >= kMaxEntriesPerMessage ||
+        bytes + size > kMaxEntriesBytes) {
+      out.emplace_back();
+      bytes = 0;
+    }
+    bytes += size;
+    out.back().entries.push_back(std::move(w));
+  }
+  return out;
+}
+
+}  // namespace
+
+SyncSession::SyncSession(LogStore& log, SyncConfig config) : log_(log), config_(config) {}
+
+Effects SyncSession::onConnected(int64_t now) {
+  Effects fx;
+  if (state_ != SessionState::kIdle) return fx;
+  state_ = SessionState::kAwaitHello;
+  fx.send.push_back(Hello{kProtocolVersion, log_.network(), false});
+  // Sent before the peer's Hello arrives: over an ordered transport the peer
+  // reads our Hello first, so this saves a round trip.
+  sendHeads(fx);
+  nextHeadsAt_ = now + config_.headsIntervalMs;
+  return fx;
+}
+
+Effects SyncSession::onBytes(ByteView bytes, int64_t now) {
+  auto m = decodeMessage(bytes);
+  if (!m.isOk()) {
+    Effects fx;
+    if (state_ != SessionState::kClosed) fail(ErrorCode::kBadMessage, m.status().message(), fx);
+    return fx;
+  }
+  return onMessage(*m, now);
+}
+
+Effects SyncSession::onMessage(const Message& message, int64_t now) {
+  Effects fx;
+  if (state_ == SessionState::kClosed || state_ == SessionState::kIdle) return fx;
+  if (const auto* hello = std::get_if<Hello>(&message)) {
+    onHello(*hello, now, fx);
+    return fx;
+  }
+  // Before the peer's Hello only an ordered transport's first message can
+  // be missing (a lossy test network); the Hello retry recovers.
+  if (state_ == SessionState::kAwaitHello) return fx;
+  std::visit(
+      [&](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, Heads>) {
+          onHeads(m, now, fx);
+        } else if constexpr (std::is_same_v<T, Want>) {
+          onWant(m, fx);
+        } else if constexpr (std::is_same_v<T, Entries>) {
+          onEntries(m, now, fx);
+        } else if constexpr (std::is_same_v<T, ForkProof>) {
+          onForkProof(m, fx);
+        } else if constexpr (std::is_same_v<T, Ping>) {
+          fx.send.push_back(Pong{m.nonce});
+        } else if constexpr (std::is_same_v<T, UnknownMessage>) {
+          // A newer peer: tell it, keep the connection.
+          fx.send.push_back(PeerError{ErrorCode::kUnimplemented, "unimplemented"});
+        }
+        // PeerError and Pong need no answer; a peer that gives up on us closes.
+      },
+      message);
+  return fx;
+}
+
+Effects SyncSession::onTick(int64_t now) {
+  Effects fx;
+  if (state_ == SessionState::kAwaitHello && now >= nextHeadsAt_) {
+    fx.send.push_back(Hello{kProtocolVersion, log_.network(), false});
+    sendHeads(fx);
+    nextHeadsAt_ = now + config_.headsIntervalMs;
+  }
+  if (state_ != SessionState::kOpen) return fx;
+  // Wants whose answers were lost (or never sent) are asked again below.
+  std::erase_if(inFlight_, [now](const auto& kv) { return kv.second.deadline <= now; });
+  if (now >= nextHeadsAt_) {
+    sendHeads(fx);
+    nextHeadsAt_ = now + config_.headsIntervalMs;
+  }
+  requestMissing(now, fx);
+  return fx;
+}
+
+Effects SyncSession::onLocalAccepted(const std::vector<Entry>& entries, int64_t) {
+  Effects fx;
+  if (state_ == SessionState::kOpen) sendEntries(entries, fx);
+  return fx;
+}
+
+Effects SyncSession::onLocalFork(const ForkProof& proof) {
+  Effects fx;
+  if (state_ == SessionState::kOpen) fx.send.push_back(proof);
+  return fx;
+}
+
+void SyncSession::onHello(const Hello& m, int64_t, Effects& fx) {
+  if (m.version != kProtocolVersion) {
+    return fail(ErrorCode::kWrongVersion,
+                "protocol version " + std::to_string(m.version) + " is not " +
+                    std::to_string(kProtocolVersion),
+                fx);
+  }
+  if (m.network != log_.network()) {
+    return fail(ErrorCode::kWrongNetwork, "peer belongs to another network", fx);
+  }
+  if (state_ == SessionState::kAwaitHello) {
+    state_ = SessionState::kOpen;
+  } else if (!m.ack) {
+    // The peer is still waiting for our Hello, so what we sent before it was
+    // lost: answer, and repeat the Heads it ignored.
+    fx.send.push_back(Hello{kProtocolVersion, log_.network(), true});
+    sendHeads(fx);
+  }
+}
+
+void SyncSession::onHeads(const Heads& m, int64_t now, Effects& fx) {
+  // Bounded by the decoder's kMaxHeadsPerMessage.
+  for (const AuthorHead& h : m.heads) {
+    if (log_.frozen(h.author)) {
+      // The peer holds entries of an author we know equivocated, and does
+      // not know it yet: this is how a lost ForkProof is made up for.
+      auto proof = log_.forkProof(h.author);
+      if (!h.forked && proof) fx.send.push_back(*proof);
+      continue;
+    }
+    if (h.forked) {
+      // The peer knows of a fork we do not: a Want for a frozen author is
+      // answered with the proof (see onWant).
+      probe(h.author, 1, now, fx);
+      continue;
+    }
+    auto mine = log_.head(h.author);
+    if (!mine.isOk())
+      return fail(ErrorCode::kBadRequest, "local store: " + mine.status().message(), fx);
+    if (h.seq > mine->seq) {
+      notePeerHas(h.author, h.seq, mine->seq);
+    } else if (h.seq == mine->seq && h.seq > 0 && h.hash != mine->hash) {
+      // Same length, different head: one of the two logs is the other side
+      // of an equivocation. Fetch the peer's entry to build the proof.
+      probe(h.author, h.seq, now, fx);
+    }
+    // A peer behind us asks with Want; we do not push, so agreeing peers
+    // exchange only Heads.
+  }
+  requestMissing(now, fx);
+}
+
+void SyncSession::onWant(const Want& m, Effects& fx) {
+  auto head = log_.head(m.author);
+  if (!head.isOk())
+    return fail(ErrorCode::kBadRequest, "local store: " + head.status().message(), fx);
+  // The decoder already bounds the range; clamp again so a Message built in
+  // code cannot make us read more.
+  if (auto proof = log_.forkProof(m.author)) fx.send.push_back(*proof);
+  uint64_t to = std::min({m.toSeq, head->seq, m.fromSeq + kMaxWantRange - 1});
+  std::vector<Entry> entries;
+  for (uint64_t seq = std::max<uint64_t>(m.fromSeq, 1); seq <= to; ++seq) {
+    auto e = log_.entry(m.author, seq);
+    if (!e.isOk()) return fail(ErrorCode::kBadRequest, "local store: " + e.status().message(), fx);
+    if (!*e) break;
+    entries.push_back(std::move(**e));
+  }
+  sendEntries(entries, fx);
+}
+
+void SyncSession::onEntries(const Entries& m, int64_t now, Effects& fx) {
+  std::vector<Entry> entries;
+  entries.reserve(m.entries.size());
+  for (const WireEntry& w : m.entries) {
+    auto e = fromWire(w);
+    if (!e.isOk()) return fail(ErrorCode::kBadEntry, e.status().message(), fx);
+    entries.push_back(std::move(*e));
+  }
+  auto outcomes = log_.apply(entries);
+  if (!outcomes.isOk()) {
+    return fail(ErrorCode::kBadRequest, "local store: " + outcomes.status().message(), fx);
+  }
+  std::optional<Status> invalid;
+  std::set<PublicKey> touched;
+  for (size_t i = 0; i < entries.size() && i < outcomes->size(); ++i) {
+    const Entry& e = entries[i];
+    const ApplyOutcome& o = (*outcomes)[i];
+    auto head = log_.head(e.header.author);
+    uint64_t mySeq = head.isOk() ? head->seq : 0;
+    touched.insert(e.header.author);
+    switch (o.outcome) {
+      case Outcome::kAccepted:
+        fx.accepted.push_back(e);
+        [[fallthrough]];
+      case Outcome::kDuplicate:
+      case Outcome::kGap:  // the peer has up to this seq; the gap is wanted below
+        notePeerHas(e.header.author, e.header.seq, mySeq);
+        break;
+      case Outcome::kBadPrev:
+        // The peer's chain left ours at or before our head: fetch its entry
+        // at our head seq, which either matches or proves the fork.
+        inFlight_.erase(e.header.author);
+        probe(e.header.author, mySeq, now, fx);
+        break;
+      case Outcome::kFork:
+        if (o.fork) {
+          fx.forks.push_back(*o.fork);
+          fx.send.push_back(*o.fork);
+        }
+        break;
+      case Outcome::kFrozen:
+        break;
+      case Outcome::kInvalid:
+        // Honest peers check every entry before relaying it, so an invalid
+        // one means this peer is broken or hostile.
+        if (!invalid) invalid = o.status;
+        break;
+    }
+  }
+  for (const PublicKey& author : touched) {
+    auto it = inFlight_.find(author);
+    auto head = log_.head(author);
+    if (it != inFlight_.end() && head.isOk() && head->seq >= it->second.toSeq) inFlight_.erase(it);
+  }
+  if (invalid) return fail(ErrorCode::kBadEntry, invalid->message(), fx);
+  requestMissing(now, fx);
+}
+
+void SyncSession::onForkProof(const ForkProof& m, Effects& fx) {
+  auto recorded = log_.recordFork(m);
+  if (!recorded.isOk()) return fail(ErrorCode::kBadEntry, recorded.status().message(), fx);
+  if (*recorded) fx.forks.push_back(m);
+}
+
+void SyncSession::sendHeads(Effects& fx) {
+  auto heads = log_.heads();
+  if (!heads.isOk())
+    return fail(ErrorCode::kBadRequest, "local store: " + heads.status().message(), fx);
+  size_t at = 0;
+  do {
+    size_t n = std::min(kMaxHeadsPerMessage, heads->size() - at);
+    Heads m;
+    m.heads.assign(heads->begin() + at, heads->begin() + at + n);
+    fx.send.push_back(std::move(m));
+    at += n;
+  } while (at < heads->size());
+}
+
+void SyncSession::sendEntries(const std::vector<Entry>& entries, Effects& fx) {
+  for (Entries& m : pack(entries)) fx.send.push_back(std::move(m));
+}
+
+// Sends Wants for authors where the peer is ahead, oldest author key first,
+// keeping at most maxWantsInFlight outstanding.
+void SyncSession::requestMissing(int64_t now, Effects& fx) {
+  for (auto it = behind_.begin();
+       it != behind_.end() && inFlight_.size() < config_.maxWantsInFlight;) {
+    const PublicKey& author = *it;
+    if (inFlight_.count(author)) {
+      ++it;
+      continue;
+    }
+    auto head = log_.head(author);
+    if (!head.isOk())
+      return fail(ErrorCode::kBadRequest, "local store: " + head.status().message(), fx);
+    uint64_t peerSeq = peerHeads_[author];
+    if (log_.frozen(author) || peerSeq <= head->seq) {
+      peerHeads_.erase(author);
+      it = behind_.erase(it);
+      continue;
+    }
+    uint64_t to = std::min(peerSeq, head->seq + kMaxWantRange);
+    fx.send.push_back(Want{author, head->seq + 1, to});
+    inFlight_[author] = {to, now + config_.wantTimeoutMs};
+    ++it;
+  }
+}
+
+void SyncSession::probe(const PublicKey& author, uint64_t seq, int64_t now, Effects& fx) {
+  if (seq == 0 || inFlight_.count(author) || inFlight_.size() >= config_.maxWantsInFlight) return;
+  fx.send.push_back(Want{author, seq, seq});
+  inFlight_[author] = {seq, now + config_.wantTimeoutMs};
+}
+
+void SyncSession::notePeerHas(const PublicKey& author, uint64_t seq, uint64_t mySeq) {
+  if (seq <= mySeq) return;
+  auto it = peerHeads_.find(author);
+  if (it == peerHeads_.end()) {
+    if (peerHeads_.size() >= config_.maxPeerAuthors) return;
+    it = peerHeads_.emplace(author, 0).first;
+  }
+  it->second = std::max(it->second, seq);
+  behind_.insert(author);
+}
+
+void SyncSession::fail(ErrorCode code, const std::string& text, Effects& fx) {
+  PeerError e{code, text.substr(0, kMaxErrorTextBytes)};
+  fx.send.push_back(e);
+  fx.disconnect = e;
+  state_ = SessionState::kClosed;
+}
+
+WireEntry toWire(const Entry& e) { return WireEntry{e.headerBytes, e.signature, e.payload}; }
+
+Result<Entry> fromWire(const WireEntry& w) {
+  return entryFromParts(w.header, w.signature, w.payload);
+}
+
+ForkProof forkProofOf(const Entry& stored, const Entry& other) {
+  return ForkProof{{stored.headerBytes, stored.signature}, {other.headerBytes, other.signature}};
+}
+
+Result<PublicKey> checkForkProof(const ForkProof& p, const Hash& network) {
+  auto a = entryFromParts(p.a.header, p.a.signature, std::nullopt);
+  if (!a.isOk()) return a.status().withContext("fork proof");
+  auto b = entryFromParts(p.b.header, p.b.signature, std::nullopt);
+  if (!b.isOk()) return b.status().withContext("fork proof");
+  ALM_RETURN_IF_ERROR(checkEntry(*a, network).withContext("fork proof"));
+  ALM_RETURN_IF_ERROR(checkEntry(*b, network).withContext("fork proof"));
+  if (a->header.author != b->header.author || a->header.seq != b->header.seq) {
+    return Status::corruption("fork proof: headers are of different authors or seqs");
+  }
+  if (a->hash == b->hash) return Status::corruption("fork proof: the two headers are the same");
+  return a->header.author;
+}
+
+}  // namespace allmenning

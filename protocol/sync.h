@@ -1,0 +1,120 @@
+// The sync state machine: one SyncSession per connected peer.
+//
+// Sans-I/O: a session takes decoded messages (or frame plaintext), ticks and
+// `now` (ms, any monotonic clock) as input, reads and writes the node's logs
+// through a LogStore, and returns Effects: messages to send, entries newly
+// accepted, fork proofs newly recorded, and whether to drop the peer. The
+// caller moves bytes and fans accepted entries and fork proofs out to its
+// other sessions (onLocalAccepted / onLocalFork); the session never learns
+// about sockets, timers or other peers. docs/protocol.md describes the
+// exchange.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "protocol/log_store.h"
+#include "protocol/wire.h"
+
+namespace allmenning {
+
+struct SyncConfig {
+  int64_t headsIntervalMs = 30'000;  // anti-entropy: Heads resent this often
+  int64_t wantTimeoutMs = 10'000;    // an unanswered Want is forgotten and re-asked
+  size_t maxWantsInFlight = 8;       // authors with an outstanding Want
+  // Authors whose peer-claimed heads we remember; claims beyond this are
+  // ignored until earlier ones are caught up, so a peer cannot grow our memory.
+  size_t maxPeerAuthors = 65'536;
+};
+
+// What the caller must do after one input.
+struct Effects {
+  std::vector<Message> send;            // to this peer, in order
+  std::vector<Entry> accepted;          // newly stored; push to every other peer
+  std::vector<ForkProof> forks;         // newly recorded; pass to every other peer
+  std::optional<PeerError> disconnect;  // set once: close the connection
+};
+
+// Peer session states.
+//
+//            onConnected: send Hello, Heads
+//   kIdle -----------------------------------> kAwaitHello --+
+//                                               |    ^       | tick: resend Hello, Heads
+//                                               |    +-------+
+//                                               | Hello (version and network match)
+//                                               v
+//                                             kOpen ---+
+//                                               |  ^   | Heads -> Want, Want -> Entries,
+//                                               |  +---+ Entries -> apply, tick -> Heads
+//                                               |
+//   from kAwaitHello or kOpen: wrong version or network, undecodable message,
+//   invalid entry, bad fork proof, local store failure
+//                                               v
+//                                             kClosed  (Error sent, Effects::disconnect
+//                                                       set; later inputs ignored)
+enum class SessionState { kIdle, kAwaitHello, kOpen, kClosed };
+
+class SyncSession {
+ public:
+  // `log` must outlive the session.
+  SyncSession(LogStore& log, SyncConfig config);
+
+  Effects onConnected(int64_t now);
+  // Decodes one frame plaintext; undecodable bytes close the session.
+  Effects onBytes(ByteView bytes, int64_t now);
+  Effects onMessage(const Message& message, int64_t now);
+  // Call often (the session decides when its intervals are due).
+  Effects onTick(int64_t now);
+  // Entries this node accepted from elsewhere (authored here or from another
+  // peer): pushed to this peer at once.
+  Effects onLocalAccepted(const std::vector<Entry>& entries, int64_t now);
+  // A fork proof this node recorded from elsewhere: passed on to this peer.
+  Effects onLocalFork(const ForkProof& proof);
+
+  SessionState state() const { return state_; }
+
+ private:
+  struct InFlight {
+    uint64_t toSeq = 0;
+    int64_t deadline = 0;
+  };
+
+  void onHello(const Hello& m, int64_t now, Effects& fx);
+  void onHeads(const Heads& m, int64_t now, Effects& fx);
+  void onWant(const Want& m, Effects& fx);
+  void onEntries(const Entries& m, int64_t now, Effects& fx);
+  void onForkProof(const ForkProof& m, Effects& fx);
+
+  void sendHeads(Effects& fx);
+  void sendEntries(const std::vector<Entry>& entries, Effects& fx);
+  void requestMissing(int64_t now, Effects& fx);
+  void probe(const PublicKey& author, uint64_t seq, int64_t now, Effects& fx);
+  void notePeerHas(const PublicKey& author, uint64_t seq, uint64_t mySeq);
+  void fail(ErrorCode code, const std::string& text, Effects& fx);
+
+  LogStore& log_;
+  SyncConfig config_;
+  SessionState state_ = SessionState::kIdle;
+  int64_t nextHeadsAt_ = 0;
+  std::map<PublicKey, uint64_t> peerHeads_;  // highest seq the peer has shown
+  std::set<PublicKey> behind_;               // authors where the peer may be ahead
+  std::map<PublicKey, InFlight> inFlight_;   // at most maxWantsInFlight
+};
+
+// Wire form <-> entries.
+WireEntry toWire(const Entry& e);
+// Decodes the header and hashes; the acceptance checks come later (apply).
+Result<Entry> fromWire(const WireEntry& w);
+
+// The proof that `stored` and `other` (same author and seq, different hash)
+// were both signed by their author.
+ForkProof forkProofOf(const Entry& stored, const Entry& other);
+// Verifies a fork proof: both headers decode, belong to `network`, carry
+// valid signatures by the same author, have the same seq and differ.
+// Returns the author.
+Result<PublicKey> checkForkProof(const ForkProof& proof, const Hash& network);
+
+}  // namespace allmenning

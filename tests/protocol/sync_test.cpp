@@ -1,0 +1,312 @@
+// SyncSession between two in-memory nodes, and MemoryLog's acceptance rules.
+#include "protocol/sync.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+
+#include "protocol/memory_log.h"
+#include "tests/sim/sim_author.h"
+
+namespace allmenning {
+namespace {
+
+using testing::SimAuthor;
+
+const Hash& net() {
+  static const Hash h = networkId("sync-test");
+  return h;
+}
+
+// Two nodes with one session each, joined by an in-order, lossless link.
+// Every message goes through encodeMessage/decodeMessage.
+struct Pair {
+  SyncConfig config{1000, 2000, 8, 65536};
+  MemoryLog log[2] = {MemoryLog(net()), MemoryLog(net())};
+  SyncSession session[2] = {SyncSession(log[0], config), SyncSession(log[1], config)};
+  std::deque<std::pair<int, Bytes>> queue;  // (receiver, bytes)
+  std::map<std::string, int> sent[2];       // message name -> count, by sender
+  std::vector<Message> log_of[2];           // messages sent, by sender
+  std::optional<PeerError> disconnect[2];
+  std::vector<ForkProof> forks[2];
+  int64_t now = 0;
+
+  void handle(int from, Effects fx) {
+    for (const Message& m : fx.send) {
+      ++sent[from][messageName(m)];
+      log_of[from].push_back(m);
+      queue.emplace_back(1 - from, encodeMessage(m));
+    }
+    for (const ForkProof& p : fx.forks) forks[from].push_back(p);
+    if (fx.disconnect) disconnect[from] = fx.disconnect;
+  }
+  void connect() {
+    handle(0, session[0].onConnected(now));
+    handle(1, session[1].onConnected(now));
+  }
+  // Delivers until nothing is queued, or `limit` messages.
+  void run(int limit = 10000) {
+    while (!queue.empty() && limit-- > 0) {
+      auto [to, bytes] = std::move(queue.front());
+      queue.pop_front();
+      handle(to, session[to].onBytes(bytes, now));
+    }
+  }
+  void tick(int64_t advance) {
+    now += advance;
+    handle(0, session[0].onTick(now));
+    handle(1, session[1].onTick(now));
+  }
+  void inject(int to, const Message& m) { handle(to, session[to].onMessage(m, now)); }
+  int total(int from) const {
+    int n = 0;
+    for (const auto& [name, count] : sent[from]) n += count;
+    return n;
+  }
+};
+
+class SyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(initCrypto().isOk()); }
+};
+
+void applyAll(MemoryLog& log, const std::vector<Entry>& entries) {
+  auto r = log.apply(entries);
+  ASSERT_TRUE(r.isOk());
+  for (const auto& o : *r) ASSERT_EQ(o.outcome, Outcome::kAccepted) << o.status.message();
+}
+
+std::vector<Entry> authored(SimAuthor& a, int n) {
+  std::vector<Entry> out;
+  for (int i = 0; i < n; ++i) out.push_back(a.nextRetract(i));
+  return out;
+}
+
+TEST_F(SyncTest, AgreeingPeersExchangeOnlyHeads) {
+  Pair p;
+  SimAuthor a(net()), b(net());
+  auto ea = authored(a, 5), eb = authored(b, 3);
+  for (auto& log : p.log) applyAll(log, ea), applyAll(log, eb);
+  p.connect();
+  p.run();
+  p.tick(1000);  // one anti-entropy round
+  p.run();
+  for (int side : {0, 1}) {
+    EXPECT_EQ(p.sent[side]["Hello"], 1);
+    EXPECT_EQ(p.sent[side]["Heads"], 2);
+    EXPECT_EQ(p.total(side), 3) << "side " << side;
+    EXPECT_EQ(p.session[side].state(), SessionState::kOpen);
+  }
+}
+
+TEST_F(SyncTest, MissingEntriesArriveInBoundedBatches) {
+  Pair p;
+  SimAuthor a(net());
+  auto entries = authored(a, 600);
+  applyAll(p.log[0], entries);
+  p.connect();
+  p.run();
+  EXPECT_EQ(p.log[1].head(a.id())->seq, 600u);
+  EXPECT_EQ(p.log[1].head(a.id())->hash, entries.back().hash);
+  EXPECT_EQ(p.sent[1]["Want"], 3);  // 256 + 256 + 88
+  for (const Message& m : p.log_of[1]) {
+    if (auto* w = std::get_if<Want>(&m)) {
+      EXPECT_LE(w->toSeq - w->fromSeq + 1, kMaxWantRange);
+    }
+  }
+  for (const Message& m : p.log_of[0]) {
+    if (auto* e = std::get_if<Entries>(&m)) {
+      EXPECT_LE(e->entries.size(), kMaxEntriesPerMessage);
+    }
+  }
+  EXPECT_FALSE(p.disconnect[0] || p.disconnect[1]);
+}
+
+TEST_F(SyncTest, PushedEntryAfterAGapFetchesTheGap) {
+  Pair p;
+  SimAuthor a(net());
+  auto entries = authored(a, 6);
+  applyAll(p.log[0], entries);
+  applyAll(p.log[1], {entries.begin(), entries.begin() + 3});
+  p.connect();
+  // Deliver only the Hellos, so the gap is found by the push, not by Heads.
+  p.queue.erase(std::remove_if(p.queue.begin(), p.queue.end(),
+                               [](const auto& q) {
+                                 auto m = decodeMessage(q.second);
+                                 return !std::holds_alternative<Hello>(*m);
+                               }),
+                p.queue.end());
+  p.run();
+  p.handle(0, p.session[0].onLocalAccepted({entries[5]}, p.now));
+  p.run();
+  EXPECT_EQ(p.log[1].head(a.id())->seq, 6u);
+  ASSERT_FALSE(p.log_of[1].empty());
+  bool wantedGap = false;
+  for (const Message& m : p.log_of[1]) {
+    if (auto* w = std::get_if<Want>(&m)) wantedGap |= (w->fromSeq == 4 && w->toSeq == 6);
+  }
+  EXPECT_TRUE(wantedGap);
+}
+
+TEST_F(SyncTest, InvalidSignatureDisconnects) {
+  Pair p;
+  SimAuthor a(net());
+  p.connect();
+  p.run();
+  Entry e = a.next(1);
+  e.signature[3] ^= 1;
+  p.inject(1, Entries{{toWire(e)}});
+  ASSERT_TRUE(p.disconnect[1]);
+  EXPECT_EQ(p.disconnect[1]->code, ErrorCode::kBadEntry);
+  EXPECT_EQ(p.session[1].state(), SessionState::kClosed);
+  EXPECT_EQ(p.log[1].head(a.id())->seq, 0u);
+  // A closed session ignores everything after.
+  Effects fx = p.session[1].onMessage(Ping{1}, p.now);
+  EXPECT_TRUE(fx.send.empty());
+}
+
+TEST_F(SyncTest, TamperedPayloadDisconnects) {
+  Pair p;
+  SimAuthor a(net());
+  p.connect();
+  p.run();
+  Entry e = a.next(1);
+  e.payload = SimAuthor::casePayload(99);
+  p.inject(1, Entries{{toWire(e)}});
+  ASSERT_TRUE(p.disconnect[1]);
+  EXPECT_EQ(p.log[1].entryCount(), 0u);
+}
+
+TEST_F(SyncTest, ForkIsProvedAndBothSidesFreezeTheAuthor) {
+  Pair p;
+  SimAuthor a(net());
+  Entry first = a.nextRetract(1);
+  Entry other = a.sibling(1, Hash{}, 2);
+  applyAll(p.log[0], {first});
+  applyAll(p.log[1], {other});
+  p.connect();
+  p.run();
+  EXPECT_GE(p.sent[0]["ForkProof"] + p.sent[1]["ForkProof"], 1);
+  EXPECT_TRUE(p.log[0].frozen(a.id()));
+  EXPECT_TRUE(p.log[1].frozen(a.id()));
+  EXPECT_TRUE(checkForkProof(*p.log[0].forkProof(a.id()), net()).isOk());
+  EXPECT_FALSE(p.disconnect[0] || p.disconnect[1]);
+  // A frozen author is not fetched again.
+  int wants = p.sent[0]["Want"] + p.sent[1]["Want"];
+  p.tick(1000);
+  p.run();
+  EXPECT_EQ(p.sent[0]["Want"] + p.sent[1]["Want"], wants);
+}
+
+TEST_F(SyncTest, BadForkProofDisconnects) {
+  Pair p;
+  SimAuthor a(net());
+  Entry e = a.nextRetract(1);
+  p.connect();
+  p.run();
+  p.inject(1, ForkProof{{e.headerBytes, e.signature}, {e.headerBytes, e.signature}});
+  ASSERT_TRUE(p.disconnect[1]);
+  EXPECT_FALSE(p.log[1].frozen(a.id()));
+}
+
+TEST_F(SyncTest, UnknownMessageGetsUnimplemented) {
+  Pair p;
+  p.connect();
+  p.run();
+  p.handle(1, p.session[1].onBytes(encodeMessage(UnknownMessage{99}), p.now));
+  ASSERT_FALSE(p.log_of[1].empty());
+  auto* err = std::get_if<PeerError>(&p.log_of[1].back());
+  ASSERT_NE(err, nullptr);
+  EXPECT_EQ(err->code, ErrorCode::kUnimplemented);
+  EXPECT_EQ(err->text, "unimplemented");
+  EXPECT_EQ(p.session[1].state(), SessionState::kOpen);
+}
+
+TEST_F(SyncTest, PingGetsPongAndGarbageDisconnects) {
+  Pair p;
+  p.connect();
+  p.run();
+  p.inject(0, Ping{7});
+  EXPECT_EQ(std::get<Pong>(p.log_of[0].back()).nonce, 7u);
+  p.handle(0, p.session[0].onBytes(Bytes{1, 2, 3}, p.now));
+  ASSERT_TRUE(p.disconnect[0]);
+  EXPECT_EQ(p.disconnect[0]->code, ErrorCode::kBadMessage);
+}
+
+TEST_F(SyncTest, WrongNetworkDisconnects) {
+  Pair p;
+  p.connect();
+  p.queue.clear();
+  p.inject(1, Hello{kProtocolVersion, networkId("other"), false});
+  ASSERT_TRUE(p.disconnect[1]);
+  EXPECT_EQ(p.disconnect[1]->code, ErrorCode::kWrongNetwork);
+}
+
+TEST_F(SyncTest, LostHelloIsRecoveredByTicks) {
+  Pair p;
+  SimAuthor a(net());
+  applyAll(p.log[0], authored(a, 4));
+  p.connect();
+  p.queue.pop_front();  // side 0's Hello never arrives
+  p.run();
+  EXPECT_EQ(p.log[1].head(a.id())->seq, 0u);
+  p.tick(1000);
+  p.run();
+  EXPECT_EQ(p.log[1].head(a.id())->seq, 4u);
+}
+
+TEST_F(SyncTest, LostEntriesAreWantedAgainAfterTimeout) {
+  Pair p;
+  SimAuthor a(net());
+  applyAll(p.log[0], authored(a, 4));
+  p.connect();
+  // Drop every Entries message once.
+  int limit = 100;
+  while (!p.queue.empty() && limit-- > 0) {
+    auto [to, bytes] = p.queue.front();
+    p.queue.pop_front();
+    if (std::holds_alternative<Entries>(*decodeMessage(bytes))) continue;
+    p.handle(to, p.session[to].onBytes(bytes, p.now));
+  }
+  EXPECT_EQ(p.log[1].head(a.id())->seq, 0u);
+  p.tick(3000);  // past the Want timeout and the Heads interval
+  p.run();
+  EXPECT_EQ(p.log[1].head(a.id())->seq, 4u);
+}
+
+TEST_F(SyncTest, MemoryLogOutcomes) {
+  MemoryLog log(net());
+  SimAuthor a(net());
+  Entry e1 = a.next(1), e2 = a.next(2), e3 = a.next(3);
+  Entry bad = e3;
+  bad.signature[0] ^= 1;
+  Entry noPayload = e2;
+  noPayload.payload.reset();
+  auto r = log.apply({e1, e3, e1, noPayload, bad, e2});
+  ASSERT_TRUE(r.isOk());
+  std::vector<Outcome> got;
+  for (const auto& o : *r) got.push_back(o.outcome);
+  EXPECT_EQ(got, (std::vector<Outcome>{Outcome::kAccepted, Outcome::kGap, Outcome::kDuplicate,
+                                       Outcome::kInvalid, Outcome::kInvalid, Outcome::kAccepted}));
+
+  // Another network's entry, an invalid case record and a wrong prev.
+  SimAuthor stranger(networkId("elsewhere"));
+  EXPECT_EQ((*log.apply({stranger.next(1)}))[0].outcome, Outcome::kInvalid);
+  Header h = e3.header;
+  h.seq = 3;
+  Entry garbage = signEntry(a.key(), h, Bytes{0, 0, 0, 0, 0, 0, 0, 0});
+  EXPECT_EQ((*log.apply({garbage}))[0].outcome, Outcome::kInvalid);
+  EXPECT_EQ((*log.apply({a.sibling(3, Hash{}, 3)}))[0].outcome, Outcome::kBadPrev);
+
+  // A second entry at seq 2 is a fork; afterwards the author is frozen.
+  auto fork = (*log.apply({a.sibling(2, e1.hash, 4)}))[0];
+  EXPECT_EQ(fork.outcome, Outcome::kFork);
+  ASSERT_TRUE(fork.fork);
+  EXPECT_TRUE(checkForkProof(*fork.fork, net()).isOk());
+  EXPECT_EQ((*log.apply({e3}))[0].outcome, Outcome::kFrozen);
+  EXPECT_EQ(log.head(a.id())->seq, 2u);
+}
+
+}  // namespace
+}  // namespace allmenning
