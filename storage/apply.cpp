@@ -2,8 +2,10 @@
 #include <rocksdb/write_batch.h>
 
 #include <map>
+#include <set>
 
 #include "protocol/records.h"
+#include "protocol/sync.h"
 #include "storage/families.h"
 #include "storage/index_terms.h"
 #include "storage/keys.h"
@@ -32,7 +34,16 @@ class Store::Writer {
       if (!h.isOk()) return h.status();
       atSeq = *h;
     }
+    // After checkEntry, as MemoryLog does, so forged entries of a frozen
+    // author still mark their sender as misbehaving. An exact copy of a
+    // stored entry is still a duplicate: the peer merely lags.
+    if (frozen(e.header.author) && atSeq != e.hash) {
+      r.frozen = true;
+      r.status = Status::refused("entry " + describe(e) + ": author is frozen after a fork");
+      return r;
+    }
     r.placement = placeEntry(*head, e, atSeq);
+    if (r.placement == Placement::kFork) return fork(e, std::move(r));
     if (r.placement != Placement::kNext) {
       if (r.placement != Placement::kDuplicate) r.status = placementError(e, r.placement);
       return r;
@@ -44,10 +55,19 @@ class Store::Writer {
     return r;
   }
 
+  // Adds a fork proof of `author` to the batch; later entries of the author
+  // in this batch are refused as frozen.
+  void addFork(const PublicKey& author, const ForkProof& proof) {
+    batch_.Put(s_.cf_->forks, keys::author(author), encodeForkValue(proof));
+    newlyFrozen_.insert(author);
+  }
+
   Status commit(bool sync) {
     rocksdb::WriteOptions options;
     options.sync = sync;
-    return fromRocks(s_.db_->Write(options, &batch_), "writing batch");
+    ALM_RETURN_IF_ERROR(fromRocks(s_.db_->Write(options, &batch_), "writing batch"));
+    s_.frozen_.insert(newlyFrozen_.begin(), newlyFrozen_.end());
+    return Status::ok();
   }
 
  private:
@@ -60,24 +80,45 @@ class Store::Writer {
                               " in the author's chain");
   }
 
+  bool frozen(const PublicKey& author) const {
+    return s_.frozen(author) || newlyFrozen_.count(author) != 0;
+  }
+
+  // A second valid entry at a stored seq: the stored one and `e` are the
+  // proof. It goes into this batch, so the proof and the entries the
+  // batch accepts reach the disk together or not at all.
+  Result<ApplyResult> fork(const Entry& e, ApplyResult r) {
+    auto stored = entryAt(e.header.author, e.header.seq);
+    if (!stored.isOk()) return stored.status();
+    if (!*stored) return Status::corruption("entry " + describe(e) + ": stored entry vanished");
+    ForkProof proof = forkProofOf(**stored, e);
+    addFork(e.header.author, proof);
+    r.status = placementError(e, Placement::kFork);
+    r.fork = std::move(proof);
+    return r;
+  }
+
   Result<Head> headOf(const PublicKey& author) {
     auto it = heads_.find(author);
     if (it != heads_.end()) return it->second;
     return s_.head(author);
   }
 
-  Result<std::optional<Hash>> hashAt(const PublicKey& author, uint64_t seq) {
+  // The entry at (author, seq) as this batch sees it.
+  Result<std::optional<Entry>> entryAt(const PublicKey& author, uint64_t seq) {
     auto it = added_.find({author, seq});
-    if (it != added_.end()) return std::optional<Hash>(it->second.hash);
-    auto e = s_.entry(author, seq);
+    if (it != added_.end()) return std::optional<Entry>(it->second);
+    return s_.entry(author, seq);
+  }
+
+  Result<std::optional<Hash>> hashAt(const PublicKey& author, uint64_t seq) {
+    auto e = entryAt(author, seq);
     if (!e.isOk()) return e.status();
     return *e ? std::optional<Hash>((*e)->hash) : std::nullopt;
   }
 
   Result<std::optional<Bytes>> payloadAt(const PublicKey& author, uint64_t seq) {
-    auto it = added_.find({author, seq});
-    if (it != added_.end()) return it->second.payload;
-    auto e = s_.entry(author, seq);
+    auto e = entryAt(author, seq);
     if (!e.isOk()) return e.status();
     return *e ? (*e)->payload : std::nullopt;
   }
@@ -96,7 +137,7 @@ class Store::Writer {
     batch_.Put(s_.cf_->payloads, keys::author(e.hash), asChars(*e.payload));
     batch_.Put(s_.cf_->heads, keys::author(h.author), keys::headValue(h.seq, e.hash));
     heads_[h.author] = Head{h.seq, e.hash};
-    added_[{h.author, h.seq}] = Entry{h, {}, {}, e.hash, e.payload};
+    added_[{h.author, h.seq}] = e;  // whole: a fork proof may need its header
     switch (h.kind) {
       case Kind::kCase:
       case Kind::kRetract:
@@ -158,6 +199,7 @@ class Store::Writer {
   std::map<PublicKey, Head> heads_;
   std::map<std::pair<PublicKey, uint64_t>, Entry> added_;
   std::map<std::string, CaseState> cases_;
+  std::set<PublicKey> newlyFrozen_;
 };
 
 Result<std::vector<ApplyResult>> Store::apply(std::vector<Entry> entries, bool sync,
@@ -172,6 +214,18 @@ Result<std::vector<ApplyResult>> Store::apply(std::vector<Entry> entries, bool s
   }
   ALM_RETURN_IF_ERROR(writer.commit(sync));
   return results;
+}
+
+// A peer's proof goes through the Writer too, so the frozen set is updated
+// in one place and only after the proof is on disk.
+Result<bool> Store::recordFork(const ForkProof& proof) {
+  auto author = checkForkProof(proof, network_);
+  if (!author.isOk()) return author.status();
+  if (frozen(*author)) return false;
+  Writer writer(*this, 0);
+  writer.addFork(*author, proof);
+  ALM_RETURN_IF_ERROR(writer.commit(/*sync=*/true));
+  return true;
 }
 
 }  // namespace allmenning

@@ -25,6 +25,7 @@ struct Store::Families {
   rocksdb::ColumnFamilyHandle* idxKommune = nullptr;
   rocksdb::ColumnFamilyHandle* profiles = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* forks = nullptr;
   rocksdb::ColumnFamilyHandle* index(IndexFamily f) const {
     switch (f) {
       case IndexFamily::kCpv:
@@ -43,6 +44,11 @@ struct Store::Families {
   // Owns every handle above plus the default family's.
   std::vector<std::unique_ptr<rocksdb::ColumnFamilyHandle>> owned;
 };
+
+// The value of a `forks` key (see store.h), and back. Headers are at most
+// 256 bytes, so one 16-bit length separates them.
+std::string encodeForkValue(const ForkProof& proof);
+Result<ForkProof> decodeForkValue(std::string_view value);
 
 // Converts a RocksDB status into ours, naming what was being done.
 Status fromRocks(const rocksdb::Status& s, const std::string& what);

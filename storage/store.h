@@ -10,12 +10,15 @@
 //   idx_cpv, idx_procedure, idx_sector, idx_status, idx_kommune
 //             value|0|author|caseId     -> ""   (live cases only)
 //   profiles  author                    -> seq(BE64) of the latest profile entry
+//   forks     author                    -> the author's fork proof: sigA(64) || sigB(64)
+//                                          || lenA(BE16) || headerA || headerB
 //   meta      "format"                  -> "1"
 //             "network"                 -> network id (32)
 //
 // apply() is the one path that writes entries: it checks every entry with
 // the protocol rules and commits all accepted entries, heads and index
-// changes in one atomic WriteBatch.
+// changes in one atomic WriteBatch. When it meets a second entry at a stored
+// seq it writes the fork proof into that same batch and freezes the author.
 #pragma once
 
 #include <functional>
@@ -28,6 +31,7 @@
 
 #include "protocol/entry.h"
 #include "protocol/status.h"
+#include "protocol/wire.h"
 
 namespace rocksdb {
 class DB;
@@ -65,10 +69,13 @@ struct SearchFilter {
   size_t limit = 50;
 };
 
-// The outcome of apply() for one entry, in input order.
+// The outcome of apply() for one entry, in input order. An entry refused by
+// checkEntry or the payload rules has placement kNext and a non-ok status.
 struct ApplyResult {
   Placement placement = Placement::kNext;
-  Status status;  // non-ok when the entry was refused
+  Status status;                  // non-ok when the entry was refused
+  bool frozen = false;            // refused because its author equivocated earlier
+  std::optional<ForkProof> fork;  // set with kFork: the proof this call recorded
   bool stored() const { return status.isOk() && placement == Placement::kNext; }
 };
 
@@ -111,6 +118,23 @@ class Store {
   // case. An I/O error fails the whole call and writes nothing.
   Result<std::vector<ApplyResult>> apply(std::vector<Entry> entries, bool sync, int64_t receivedAt);
 
+  // Every author with a head, in key order, with that head.
+  Result<std::vector<std::pair<PublicKey, Head>>> heads() const;
+
+  // Forks. An author is frozen once a fork proof of it is stored: apply()
+  // then refuses every entry of it that is not an exact copy of a stored one.
+  bool frozen(const PublicKey& author) const { return frozen_.count(author) != 0; }
+  // Frozen authors, sorted. Held in memory (32 bytes each), loaded at open.
+  const std::set<PublicKey>& frozenAuthors() const { return frozen_; }
+  // The stored proof of `author`; nullopt when it is not frozen.
+  Result<std::optional<ForkProof>> forkProof(const PublicKey& author) const;
+  // Verifies `proof` (checkForkProof), stores it durably and freezes its
+  // author. Returns false, storing nothing, when the author was already
+  // frozen; a proof that does not verify is a non-ok Status.
+  Result<bool> recordFork(const ForkProof& proof);
+  // Calls `fn` for every stored proof in author order, decoded or not.
+  Status forEachFork(const std::function<Status(const PublicKey&, Result<ForkProof>)>& fn) const;
+
   // Calls `fn` for every stored entry, author by author in key order, seq
   // ascending. Stops at the first non-ok status and returns it.
   Status forEachEntry(const std::function<Status(Result<Entry>)>& fn) const;
@@ -131,10 +155,15 @@ class Store {
   Result<std::vector<CaseKey>> candidates(const SearchFilter& filter) const;
   Status checkMeta(const std::string& dir, Mode mode);
   Result<bool> matches(const CaseKey& key, const SearchFilter& filter, int64_t* received) const;
+  Status loadForks();
 
   Hash network_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<Families> cf_;
+  // Mirrors the forks family; updated only after a batch that adds a proof
+  // is committed, so it never claims more than the disk holds. Unguarded,
+  // like the Writer's read-then-write: callers use a Store from one thread.
+  std::set<PublicKey> frozen_;
 };
 
 }  // namespace allmenning

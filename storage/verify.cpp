@@ -3,6 +3,7 @@
 #include <map>
 
 #include "protocol/records.h"
+#include "protocol/sync.h"
 #include "storage/index_terms.h"
 #include "storage/keys.h"
 
@@ -103,6 +104,21 @@ Status checkHeads(const Store& store, const std::map<PublicKey, Head>& computed)
   return Status::ok();
 }
 
+// Every stored fork proof must prove an equivocation by the author it is
+// filed under: otherwise a damaged or planted value would freeze an honest
+// author, and this node would relay the bogus proof to its peers.
+Status checkForks(const Store& store, VerifyReport& report) {
+  return store.forEachFork([&](const PublicKey& author, Result<ForkProof> proof) -> Status {
+    std::string name = "forks: " + toHex(author);
+    if (!proof.isOk()) return Status::corruption(name + ": " + proof.status().message());
+    auto signer = checkForkProof(*proof, store.network());
+    if (!signer.isOk()) return Status::corruption(name + ": " + signer.status().message());
+    if (*signer != author) return Status::corruption(name + ": the proof is of another author");
+    ++report.forks;
+    return Status::ok();
+  });
+}
+
 }  // namespace
 
 Result<VerifyReport> verifyStore(const Store& store,
@@ -117,6 +133,7 @@ Result<VerifyReport> verifyStore(const Store& store,
   });
   ALM_RETURN_IF_ERROR(st);
   ALM_RETURN_IF_ERROR(checkHeads(store, chain.heads()));
+  ALM_RETURN_IF_ERROR(checkForks(store, report));
   ALM_RETURN_IF_ERROR(chain.deriveIndexes(store));
   ALM_RETURN_IF_ERROR(store.checkDerived(chain.derived()));
   report.cases = chain.derived().cases.size();

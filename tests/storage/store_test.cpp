@@ -164,6 +164,9 @@ TEST_F(StoreTest, ForkIsDetectedAndNothingIsOverwritten) {
   auto r = apply({second, first});
   EXPECT_EQ(r[0].placement, Placement::kFork);
   EXPECT_NE(r[0].status.message().find("fork"), std::string::npos);
+  ASSERT_TRUE(r[0].fork);  // kept, in the same batch, and the author frozen
+  EXPECT_EQ(r[0].fork->a.header, first.headerBytes);
+  EXPECT_TRUE(store_->frozen(alice_->publicKey()));
   EXPECT_EQ(r[1].placement, Placement::kDuplicate);
   EXPECT_TRUE(r[1].status.isOk());
   EXPECT_EQ(store_->head(alice_->publicKey())->hash, first.hash);

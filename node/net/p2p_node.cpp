@@ -1,0 +1,302 @@
+#include "node/net/p2p_node.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <exception>
+#include <iostream>
+
+namespace allmenning {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+// One configured peer: its dial state and the backoff before the next try.
+struct P2PNode::DialSlot {
+  DialSlot(asio::io_context& io, DialPeer p, std::chrono::milliseconds backoff)
+      : peer(std::move(p)), resolver(io), socket(io), timer(io), backoff(backoff) {}
+  DialPeer peer;
+  tcp::resolver resolver;
+  tcp::socket socket;        // while connecting
+  asio::steady_timer timer;  // backoff wait, then the connect deadline
+  std::chrono::milliseconds backoff;
+};
+
+P2PNode::P2PNode(const SecretKey& identity, const Hash& network, LogStore& store, PeerPolicy policy,
+                 P2PConfig config, RandomFill random, MsClock clock)
+    : identity_(identity),
+      network_(network),
+      store_(store),
+      policy_(std::move(policy)),
+      config_(std::move(config)),
+      random_(std::move(random)),
+      clock_(std::move(clock)),
+      acceptor_(io_),
+      acceptRetry_(io_) {}
+
+// Connections still referenced by queued handlers die with io_; they never
+// call back into the node from their destructors.
+P2PNode::~P2PNode() = default;
+
+Status P2PNode::start() {
+  if (store_.network() != network_) return Status::invalid("p2p: store is on another network");
+  error_code ec;
+  acceptor_.open(config_.listen.protocol(), ec);
+  // Lets a restarted node listen again on its port while old sockets linger.
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(config_.listen, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return Status::ioError("p2p: listen on port " + std::to_string(config_.listen.port()) + ": " +
+                           ec.message());
+  port_ = acceptor_.local_endpoint(ec).port();
+  logLine("p2p event=listen port=" + std::to_string(port_));
+  accept();
+  for (const DialPeer& p : config_.peers) {
+    slots_.push_back(std::make_unique<DialSlot>(io_, p, config_.reconnectMin));
+    dial(*slots_.back());
+  }
+  return Status::ok();
+}
+
+// One thread runs every handler, so the node, its connections and the store
+// need no locks; work from other threads arrives through post().
+void P2PNode::run() {
+  // Handlers report failures as error codes and Status values; an exception
+  // here is a bug or an allocation failure. It is logged and the loop goes
+  // on, so one bad connection cannot take the whole node down.
+  for (;;) {
+    try {
+      io_.run();
+      return;
+    } catch (const std::exception& e) {
+      logLine(std::string("p2p event=handler_exception what=\"") + e.what() + "\"");
+    }
+  }
+}
+
+void P2PNode::stop() {
+  asio::post(io_, [this] { shutdown(); });
+}
+
+void P2PNode::post(std::function<void()> fn) { asio::post(io_, std::move(fn)); }
+
+void P2PNode::publish(std::vector<Entry> entries) {
+  asio::post(io_, [this, entries = std::move(entries)] {
+    for (const auto& conn : openSessions()) conn->pushAccepted(entries);
+  });
+}
+
+size_t P2PNode::openPeers() const { return openSessions().size(); }
+
+// Cancelling everything leaves the io_context without work, so run() returns
+// once the aborted handlers have run.
+void P2PNode::shutdown() {
+  stopped_ = true;
+  error_code ignored;
+  acceptor_.close(ignored);
+  acceptRetry_.cancel();
+  for (auto& slot : slots_) {
+    slot->resolver.cancel();
+    slot->socket.close(ignored);
+    slot->timer.cancel();
+  }
+  // close() erases from peers_ through onClosed, so walk a copy.
+  std::vector<std::shared_ptr<PeerConnection>> all;
+  for (auto& [id, peer] : peers_) all.push_back(peer.conn);
+  for (auto& conn : all) conn->close(CloseKind::kShutdown, "node stopping");
+}
+
+// ---- Accepting ---------------------------------------------------------------
+
+void P2PNode::accept() {
+  acceptor_.async_accept([this](const error_code& ec, tcp::socket socket) {
+    if (stopped_ || ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      onAccept(std::move(socket));
+      return accept();
+    }
+    // Other errors (out of descriptors, a peer that reset before accept)
+    // leave the listener up; the pause keeps a persistent one from spinning.
+    acceptRetry_.expires_after(std::chrono::milliseconds(100));
+    acceptRetry_.async_wait([this](const error_code& tec) {
+      if (!tec && !stopped_) accept();
+    });
+  });
+}
+
+// Refusals here cost one accept and a close: no handshake work is spent on
+// a banned address or beyond the peer limit.
+void P2PNode::onAccept(tcp::socket socket) {
+  error_code ec;
+  tcp::endpoint remote = socket.remote_endpoint(ec);
+  if (ec) return;  // gone before we looked
+  std::string why;
+  if (banned(PublicKey{}, remote.address())) why = "address banned";
+  if (peers_.size() >= config_.maxPeers) why = "too many peers";
+  if (!why.empty()) {
+    logLine("p2p event=refused addr=" + remote.address().to_string() + " reason=\"" + why + "\"");
+    socket.close(ec);
+    return;
+  }
+  addConnection(std::move(socket), nullptr);
+}
+
+void P2PNode::addConnection(tcp::socket socket, DialSlot* slot) {
+  PeerConnection::Params p;
+  p.identity = &identity_;
+  p.network = network_;
+  p.log = &store_;
+  p.policy = policy_;
+  if (slot) p.expectedKey = slot->peer.key;
+  p.config = config_.connection;
+  p.clock = clock_;
+  p.random = random_;
+  uint64_t id = nextId_++;
+  auto conn = std::make_shared<PeerConnection>(std::move(socket), std::move(p),
+                                               static_cast<PeerHost&>(*this), id);
+  peers_[id] = Peer{conn, slot};
+  conn->start();
+}
+
+// ---- Dialing -----------------------------------------------------------------
+
+void P2PNode::dial(DialSlot& slot) {
+  if (stopped_) return;
+  slot.resolver.async_resolve(
+      slot.peer.host, std::to_string(slot.peer.port),
+      [this, &slot](const error_code& ec, const tcp::resolver::results_type& results) {
+        if (stopped_) return;
+        if (ec) return redial(slot, "resolve: " + ec.message());
+        // A connect to a black hole can hang for minutes; the handshake
+        // deadline bounds it too.
+        slot.timer.expires_after(config_.connection.handshakeTimeout);
+        slot.timer.async_wait([&slot](const error_code& tec) {
+          error_code ignored;
+          if (!tec) slot.socket.close(ignored);
+        });
+        asio::async_connect(
+            slot.socket, results,
+            [this, &slot](const error_code& cec, const tcp::endpoint&) { onConnected(slot, cec); });
+      });
+}
+
+void P2PNode::onConnected(DialSlot& slot, const error_code& ec) {
+  slot.timer.cancel();
+  if (stopped_) return;
+  if (ec) return redial(slot, "connect: " + ec.message());
+  addConnection(std::move(slot.socket), &slot);
+}
+
+// Exponential backoff with jitter, so peers that lost the same hub do not
+// all knock on its door in the same millisecond.
+void P2PNode::redial(DialSlot& slot, const std::string& why) {
+  if (stopped_) return;
+  uint32_t r = 0;
+  random_(std::span<uint8_t>(reinterpret_cast<uint8_t*>(&r), sizeof r));
+  double factor = 0.5 + 0.5 * (static_cast<double>(r) / 4294967295.0);
+  auto wait = std::chrono::milliseconds(static_cast<int64_t>(slot.backoff.count() * factor));
+  slot.backoff = std::min(slot.backoff * 2, config_.reconnectMax);
+  logLine("p2p event=redial host=" + slot.peer.host + ":" + std::to_string(slot.peer.port) +
+          " in_ms=" + std::to_string(wait.count()) + " reason=\"" + why + "\"");
+  // The socket was moved into a connection or closed by the deadline;
+  // each attempt starts from a fresh one.
+  slot.socket = tcp::socket(io_);
+  slot.timer.expires_after(wait);
+  slot.timer.async_wait([this, &slot](const error_code& ec) {
+    if (!ec) dial(slot);
+  });
+}
+
+// ---- Sessions ----------------------------------------------------------------
+
+// The key is known only now, so a key ban is checked here; a successful
+// open also proves the peer is back, so its dial backoff starts over.
+void P2PNode::onOpened(PeerConnection& conn) {
+  if (banned(conn.peerKey(), conn.remote().address())) {
+    return conn.close(CloseKind::kRefused, "peer banned");
+  }
+  auto it = peers_.find(conn.id());
+  if (it != peers_.end() && it->second.slot) it->second.slot->backoff = config_.reconnectMin;
+  event(conn, PeerEvent::Kind::kOpened, CloseKind::kShutdown, "");
+}
+
+// Push: the peer that sent the entries has them, everyone else gets them at
+// once (docs/protocol.md, "Push"). Sessions not yet open catch up by Heads.
+void P2PNode::onAccepted(PeerConnection& from, const std::vector<Entry>& entries) {
+  for (const auto& conn : openSessions()) {
+    if (conn.get() != &from) conn->pushAccepted(entries);
+  }
+  if (config_.onAccepted) config_.onAccepted(entries);
+}
+
+void P2PNode::onFork(PeerConnection& from, const ForkProof& proof) {
+  for (const auto& conn : openSessions()) {
+    if (conn.get() != &from) conn->pushFork(proof);
+  }
+}
+
+void P2PNode::onClosed(PeerConnection& conn, CloseKind kind, const std::string& why) {
+  if (kind == CloseKind::kMisbehaved) ban(conn);
+  event(conn, PeerEvent::Kind::kClosed, kind, why);
+  auto it = peers_.find(conn.id());
+  if (it == peers_.end()) return;
+  DialSlot* slot = it->second.slot;
+  peers_.erase(it);  // the caller holds its own reference to `conn`
+  if (slot) redial(*slot, closeKindName(kind) + ": " + why);
+}
+
+// A snapshot: pushing to one connection may close it (backlog), which erases
+// it from peers_ while the caller is still iterating.
+std::vector<std::shared_ptr<PeerConnection>> P2PNode::openSessions() const {
+  std::vector<std::shared_ptr<PeerConnection>> out;
+  for (const auto& [id, peer] : peers_) {
+    if (peer.conn->state() == PeerConnection::State::kOpen) out.push_back(peer.conn);
+  }
+  return out;
+}
+
+// ---- Bans and events -----------------------------------------------------------
+
+// Expired bans are dropped on every check, so the maps hold only live bans
+// (at most one per misbehaving connection within banTime).
+bool P2PNode::banned(const PublicKey& key, const asio::ip::address& address) {
+  int64_t now = clock_();
+  std::erase_if(bannedKeys_, [now](const auto& kv) { return kv.second <= now; });
+  std::erase_if(bannedAddresses_, [now](const auto& kv) { return kv.second <= now; });
+  return bannedKeys_.count(key) != 0 || bannedAddresses_.count(address) != 0;
+}
+
+void P2PNode::ban(const PeerConnection& conn) {
+  if (config_.banTime.count() <= 0) return;
+  int64_t until = clock_() + config_.banTime.count();
+  // The key is only known after the handshake, and an all-zero key is no one.
+  if (conn.peerKey() != PublicKey{}) bannedKeys_[conn.peerKey()] = until;
+  // An address we dialed was our choice; only inbound addresses are refused.
+  if (!conn.dialed()) bannedAddresses_[conn.remote().address()] = until;
+}
+
+void P2PNode::event(const PeerConnection& conn, PeerEvent::Kind kind, CloseKind closeKind,
+                    const std::string& why) {
+  bool opened = kind == PeerEvent::Kind::kOpened;
+  logLine("p2p event=" + std::string(opened ? "open " : "close ") + conn.describe() +
+          (opened ? "" : " kind=" + closeKindName(closeKind) + " reason=\"" + why + "\""));
+  if (!config_.onPeerEvent) return;
+  PeerEvent e;
+  e.kind = kind;
+  e.connection = conn.id();
+  e.dialed = conn.dialed();
+  e.key = conn.peerKey();
+  error_code ec;
+  e.remote = conn.remote().address().to_string(ec) + ":" + std::to_string(conn.remote().port());
+  e.closeKind = closeKind;
+  e.reason = why;
+  config_.onPeerEvent(e);
+}
+
+void P2PNode::logLine(const std::string& line) const {
+  if (config_.log) return config_.log(line);
+  std::cerr << line << '\n';
+}
+
+}  // namespace allmenning

@@ -1,0 +1,143 @@
+// The network shell of one node: a TCP listener, the configured peers it
+// dials (and re-dials), and one PeerConnection per socket, all on one
+// single-threaded io_context.
+//
+// The node moves bytes and fans results out; the sync protocol itself lives
+// in the sans-I/O SyncSession. Entries one session accepts are pushed to
+// every other open session, and entries authored here are pushed with
+// publish(). A peer that breaks the protocol loses only its own connection
+// and is refused for `banTime` (by key and by remote address).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>  // before Asio: Boost 1.74 headers rely on it under g++ 12
+#include <vector>
+
+#include "node/net/peer_connection.h"
+#include "protocol/status.h"
+
+namespace allmenning {
+
+// A peer this node dials, and the key it must prove.
+struct DialPeer {
+  std::string host;
+  uint16_t port = 0;
+  PublicKey key{};
+};
+
+// A connection opened or closed, for observers (logs, tests, a status view).
+struct PeerEvent {
+  enum class Kind { kOpened, kClosed };
+  Kind kind = Kind::kOpened;
+  uint64_t connection = 0;
+  bool dialed = false;
+  PublicKey key{};                             // all zero when the handshake did not finish
+  std::string remote;                          // "address:port"
+  CloseKind closeKind = CloseKind::kShutdown;  // kClosed only
+  std::string reason;                          // kClosed only
+};
+
+struct P2PConfig {
+  boost::asio::ip::tcp::endpoint listen{boost::asio::ip::address_v4::loopback(), 0};
+  std::vector<DialPeer> peers;
+  std::chrono::milliseconds reconnectMin{500};
+  std::chrono::milliseconds reconnectMax{60'000};
+  std::chrono::milliseconds banTime{60'000};  // zero: never ban
+  size_t maxPeers = 64;                       // open connections, both directions
+  ConnectionConfig connection;
+
+  // Observers, called on the node's thread. Keep them short.
+  std::function<void(const std::vector<Entry>&)> onAccepted;  // received from peers
+  std::function<void(const PeerEvent&)> onPeerEvent;
+  // One structured line per event; empty: stderr. Set a no-op to silence.
+  std::function<void(std::string_view)> log;
+};
+
+class P2PNode : private PeerHost {
+ public:
+  // `identity` and `store` must outlive the node; `store` is only touched on
+  // the node's thread while run() is going. `store.network()` must be
+  // `network`. `policy` decides which keys may connect to us (empty: all).
+  P2PNode(const SecretKey& identity, const Hash& network, LogStore& store, PeerPolicy policy,
+          P2PConfig config, RandomFill random = systemRandom(), MsClock clock = steadyMsClock());
+  ~P2PNode() override;
+  P2PNode(const P2PNode&) = delete;
+  P2PNode& operator=(const P2PNode&) = delete;
+
+  // Binds and listens, and queues the first dials. Call once, before run().
+  Status start();
+  // The bound port (useful with port 0), valid after start().
+  uint16_t localPort() const { return port_; }
+  // Runs the io_context on the calling thread until stop(). Call once.
+  void run();
+
+  // Thread-safe: each queues its work onto the node's thread.
+  //
+  // Closes the listener, every connection and timer; run() then returns.
+  void stop();
+  // Pushes entries authored here to every open session. The caller has
+  // applied them to the store already (on the node's thread: use post()).
+  void publish(std::vector<Entry> entries);
+  // Runs `fn` on the node's thread (e.g. to read or write the store).
+  void post(std::function<void()> fn);
+
+  // Node thread only.
+  size_t openPeers() const;
+
+ private:
+  struct DialSlot;
+  struct Peer {
+    std::shared_ptr<PeerConnection> conn;
+    DialSlot* slot = nullptr;  // set for dialed connections
+  };
+
+  void accept();
+  void onAccept(boost::asio::ip::tcp::socket socket);
+  void dial(DialSlot& slot);
+  void onConnected(DialSlot& slot, const boost::system::error_code& ec);
+  void redial(DialSlot& slot, const std::string& why);
+  void addConnection(boost::asio::ip::tcp::socket socket, DialSlot* slot);
+  void shutdown();
+
+  void onOpened(PeerConnection& conn) override;
+  void onAccepted(PeerConnection& from, const std::vector<Entry>& entries) override;
+  void onFork(PeerConnection& from, const ForkProof& proof) override;
+  void onClosed(PeerConnection& conn, CloseKind kind, const std::string& why) override;
+
+  std::vector<std::shared_ptr<PeerConnection>> openSessions() const;
+  bool banned(const PublicKey& key, const boost::asio::ip::address& address);
+  void ban(const PeerConnection& conn);
+  void event(const PeerConnection& conn, PeerEvent::Kind kind, CloseKind closeKind,
+             const std::string& why);
+  void logLine(const std::string& line) const;
+
+  boost::asio::io_context io_;
+  const SecretKey& identity_;
+  Hash network_;
+  LogStore& store_;
+  PeerPolicy policy_;
+  P2PConfig config_;
+  RandomFill random_;
+  MsClock clock_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer acceptRetry_;
+  uint16_t port_ = 0;
+  bool stopped_ = false;
+  uint64_t nextId_ = 1;
+  std::vector<std::unique_ptr<DialSlot>> slots_;
+  std::map<uint64_t, Peer> peers_;  // by connection id
+  // Refused until (clock ms); entries are dropped once they expire.
+  std::map<PublicKey, int64_t> bannedKeys_;
+  std::map<boost::asio::ip::address, int64_t> bannedAddresses_;
+};
+
+}  // namespace allmenning

@@ -1,0 +1,234 @@
+#include "node/net/peer_connection.h"
+
+#include <boost/asio/write.hpp>
+
+#include "protocol/wire.h"
+
+namespace allmenning {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+MsClock steadyMsClock() {
+  return [] {
+    auto t = std::chrono::steady_clock::now().time_since_epoch();
+    return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t).count());
+  };
+}
+
+std::string closeKindName(CloseKind kind) {
+  switch (kind) {
+    case CloseKind::kShutdown:
+      return "shutdown";
+    case CloseKind::kRemote:
+      return "remote";
+    case CloseKind::kTimeout:
+      return "timeout";
+    case CloseKind::kBacklog:
+      return "backlog";
+    case CloseKind::kRefused:
+      return "refused";
+    case CloseKind::kMisbehaved:
+      return "misbehaved";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// A dialed peer must be the one we meant to reach. Checking inside the
+// handshake means we refuse before proving our own identity to an impostor.
+PeerPolicy dialPolicy(PeerPolicy policy, std::optional<PublicKey> expected) {
+  if (!expected) return policy;
+  return [policy = std::move(policy), key = *expected](const PublicKey& peer) {
+    return peer == key && (!policy || policy(peer));
+  };
+}
+
+// The remote endpoint, or an empty one when the socket is already dead.
+asio::ip::tcp::endpoint remoteOf(const asio::ip::tcp::socket& s) {
+  error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  return ec ? asio::ip::tcp::endpoint{} : ep;
+}
+
+}  // namespace
+
+PeerConnection::PeerConnection(tcp::socket socket, Params p, PeerHost& host, uint64_t id)
+    : socket_(std::move(socket)),
+      remote_(remoteOf(socket_)),
+      handshakeTimer_(socket_.get_executor()),
+      tickTimer_(socket_.get_executor()),
+      host_(host),
+      id_(id),
+      log_(*p.log),
+      expectedKey_(p.expectedKey),
+      config_(std::move(p.config)),
+      clock_(std::move(p.clock)),
+      transport_(p.expectedKey ? Handshake::Role::kInitiator : Handshake::Role::kResponder,
+                 *p.identity, p.network, dialPolicy(std::move(p.policy), p.expectedKey),
+                 std::move(p.random)) {}
+
+std::string PeerConnection::describe() const {
+  std::string s = "conn=" + std::to_string(id_) + " dir=" + (dialed() ? "out" : "in");
+  error_code ec;
+  s += " addr=" + remote_.address().to_string(ec) + ":" + std::to_string(remote_.port());
+  if (state_ == State::kOpen || state_ == State::kDraining) {
+    s += " peer=" + toHex(peerKey()).substr(0, 16);
+  }
+  return s;
+}
+
+// The handshake deadline bounds what a silent or slow client can hold: one
+// socket and a few hundred bytes, for handshakeTimeout at most.
+void PeerConnection::start() {
+  lastHeard_ = clock_();
+  handshakeTimer_.expires_after(config_.handshakeTimeout);
+  handshakeTimer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec && self->state_ == State::kHandshaking) {
+      self->close(CloseKind::kTimeout, "handshake timeout");
+    }
+  });
+  flush();  // the initiator's hello is queued already
+  readSome();
+}
+
+void PeerConnection::readSome() {
+  socket_.async_read_some(
+      asio::buffer(readBuf_),
+      [self = shared_from_this()](const error_code& ec, size_t n) { self->onRead(ec, n); });
+}
+
+void PeerConnection::onRead(const error_code& ec, size_t n) {
+  if (state_ == State::kClosed) return;
+  if (ec) return close(CloseKind::kRemote, ec == asio::error::eof ? "peer closed" : ec.message());
+  // Any bytes count as life, so a peer busy sending a large frame is not
+  // taken for idle.
+  lastHeard_ = clock_();
+  auto messages = transport_.receivedBytes(ByteView(readBuf_.data(), n));
+  if (!messages.isOk()) {
+    // A refusal (other network, untrusted key) is policy; anything else is
+    // a peer sending bytes that no honest implementation sends.
+    const Status& st = messages.status();
+    return close(st.code() == Status::Code::kRefused ? CloseKind::kRefused : CloseKind::kMisbehaved,
+                 st.message());
+  }
+  // Frames may arrive in the same read that finished the handshake; the
+  // session must exist before they are handed on.
+  if (state_ == State::kHandshaking && transport_.ready() && !open()) return;
+  for (const Bytes& m : *messages) {
+    if (state_ != State::kOpen) break;  // a disconnect ends processing
+    handle(session_->onBytes(m, clock_()));
+  }
+  flush();
+  // While draining, nothing the peer says matters any more.
+  if (state_ == State::kOpen || state_ == State::kHandshaking) readSome();
+}
+
+bool PeerConnection::open() {
+  handshakeTimer_.cancel();
+  state_ = State::kOpen;
+  host_.onOpened(*this);  // may refuse the key (banned, too many peers)
+  if (state_ != State::kOpen) return false;
+  session_ = std::make_unique<SyncSession>(log_, config_.sync);
+  handle(session_->onConnected(clock_()));
+  scheduleTick();
+  return state_ == State::kOpen;
+}
+
+void PeerConnection::handle(Effects fx) {
+  for (const Message& m : fx.send) {
+    // A refused send is a message over the frame limit: our bug, not the
+    // peer's, and the session goes on without it.
+    (void)transport_.send(encodeMessage(m));
+  }
+  // Fan-out first: what this peer gave us reaches the others even if this
+  // connection is about to close.
+  if (!fx.accepted.empty()) host_.onAccepted(*this, fx.accepted);
+  for (const ForkProof& f : fx.forks) host_.onFork(*this, f);
+  if (state_ == State::kClosed) return;
+  if (fx.disconnect) return drain(fx.disconnect->text);
+  if (buffered() > config_.maxBufferedBytes) {
+    return close(CloseKind::kBacklog,
+                 "peer does not read: " + std::to_string(buffered()) + " bytes queued");
+  }
+  flush();
+}
+
+void PeerConnection::pushAccepted(const std::vector<Entry>& entries) {
+  if (state_ == State::kOpen) handle(session_->onLocalAccepted(entries, clock_()));
+}
+
+void PeerConnection::pushFork(const ForkProof& proof) {
+  if (state_ == State::kOpen) handle(session_->onLocalFork(proof));
+}
+
+// The session queued an Error for the peer; send it, then hang up, so the
+// peer learns why.
+void PeerConnection::drain(const std::string& why) {
+  state_ = State::kDraining;
+  drainReason_ = why;
+  flush();
+}
+
+void PeerConnection::flush() {
+  if (writing_ || state_ == State::kClosed) return;
+  ByteView out = transport_.bytesToSend();
+  if (out.empty()) {
+    if (state_ == State::kDraining) close(CloseKind::kMisbehaved, drainReason_);
+    return;
+  }
+  // Copied out, so the Transport may grow its queue while the write runs.
+  writeBuf_.assign(out.begin(), out.end());
+  transport_.markBytesSent(out.size());
+  writing_ = true;
+  asio::async_write(
+      socket_, asio::buffer(writeBuf_),
+      [self = shared_from_this()](const error_code& ec, size_t) { self->onWritten(ec); });
+}
+
+void PeerConnection::onWritten(const error_code& ec) {
+  writing_ = false;
+  if (state_ == State::kClosed) return;
+  if (ec) return close(CloseKind::kRemote, "write: " + ec.message());
+  flush();
+}
+
+size_t PeerConnection::buffered() const {
+  return transport_.bytesToSend().size() + (writing_ ? writeBuf_.size() : 0);
+}
+
+void PeerConnection::scheduleTick() {
+  tickTimer_.expires_after(config_.tickInterval);
+  tickTimer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->onTick();
+  });
+}
+
+void PeerConnection::onTick() {
+  if (state_ == State::kClosed) return;
+  // A drain that has not finished by the next tick waits on a peer that
+  // does not read; it gets no more time.
+  if (state_ == State::kDraining) return close(CloseKind::kMisbehaved, drainReason_);
+  int64_t now = clock_();
+  if (now - lastHeard_ > config_.idleTimeout.count()) {
+    return close(CloseKind::kTimeout, "idle for " + std::to_string(now - lastHeard_) + " ms");
+  }
+  handle(session_->onTick(now));
+  if (state_ != State::kClosed) scheduleTick();
+}
+
+// Pending handlers hold a shared_ptr to this object and see kClosed when
+// they run, so closing from inside any handler is safe.
+void PeerConnection::close(CloseKind kind, const std::string& why) {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  handshakeTimer_.cancel();
+  tickTimer_.cancel();
+  host_.onClosed(*this, kind, why);
+}
+
+}  // namespace allmenning

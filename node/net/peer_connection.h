@@ -1,0 +1,157 @@
+// One TCP connection to a peer: socket <-> Transport <-> SyncSession.
+//
+// The connection only moves bytes and drives timers. Everything the bytes
+// mean is decided by the sans-I/O core: the Transport (handshake and frames)
+// and the SyncSession (what to send, what was accepted, when to hang up).
+// What the connection learns that matters beyond itself (it opened, entries
+// were accepted, it closed) goes to its PeerHost, the P2PNode.
+#pragma once
+
+#include <array>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>  // before Asio: Boost 1.74 headers rely on it under g++ 12
+#include <vector>
+
+#include "protocol/framing.h"
+#include "protocol/log_store.h"
+#include "protocol/sync.h"
+
+namespace allmenning {
+
+// Milliseconds on any monotonic clock; injected so sessions can be replayed.
+using MsClock = std::function<int64_t()>;
+// std::chrono::steady_clock in milliseconds.
+MsClock steadyMsClock();
+
+struct ConnectionConfig {
+  std::chrono::milliseconds handshakeTimeout{10'000};  // connect + handshake
+  std::chrono::milliseconds idleTimeout{120'000};      // nothing received for this long
+  std::chrono::milliseconds tickInterval{250};         // SyncSession::onTick cadence
+  size_t maxBufferedBytes = size_t{16} << 20;          // unsent bytes before we give up
+  SyncConfig sync;
+};
+
+// Why a connection ended. Only kMisbehaved gets the peer banned.
+enum class CloseKind {
+  kShutdown,    // this node is stopping
+  kRemote,      // the peer closed, or the socket failed
+  kTimeout,     // handshake or idle timeout
+  kBacklog,     // the peer does not read what we send
+  kRefused,     // policy: key not trusted or banned, other network, too many peers
+  kMisbehaved,  // bytes or messages that break the protocol
+};
+std::string closeKindName(CloseKind kind);
+
+class PeerConnection;
+
+// The owner of connections. Called on the io thread, from inside the
+// connection's handlers; a callback may close any connection, including
+// the one calling.
+class PeerHost {
+ public:
+  virtual ~PeerHost() = default;
+  // The handshake finished and the sync session started.
+  virtual void onOpened(PeerConnection& conn) = 0;
+  // Entries the session newly accepted from this peer.
+  virtual void onAccepted(PeerConnection& from, const std::vector<Entry>& entries) = 0;
+  // A fork proof the session newly recorded from this peer.
+  virtual void onFork(PeerConnection& from, const ForkProof& proof) = 0;
+  // Called exactly once, after the socket and timers are closed.
+  virtual void onClosed(PeerConnection& conn, CloseKind kind, const std::string& why) = 0;
+};
+
+class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
+ public:
+  using tcp = boost::asio::ip::tcp;
+
+  // Connection lifecycle.
+  //
+  //   start()
+  //     |
+  //     v
+  //   kHandshaking --Transport ready, key allowed: session starts--> kOpen
+  //     |  handshake timeout, refused or bad bytes,                   |
+  //     |  socket error                                               | session asks to
+  //     |                                                             | disconnect (Error
+  //     |             socket error, frame failure, idle timeout,      | queued)
+  //     |             backlog over the bound                          v
+  //     |          +----------------------------------------------- kDraining
+  //     v          v                                                  | queue written
+  //   kClosed  <------------------------------------------------------+  (or next tick)
+  //   (final: socket and timers closed, PeerHost::onClosed called once)
+  enum class State { kHandshaking, kOpen, kDraining, kClosed };
+
+  struct Params {
+    const SecretKey* identity = nullptr;  // must outlive the connection
+    Hash network{};
+    LogStore* log = nullptr;  // must outlive the connection
+    PeerPolicy policy;        // checked inside the handshake
+    // Set when we dialed: the only key this connection may reach.
+    std::optional<PublicKey> expectedKey;
+    ConnectionConfig config;
+    MsClock clock;
+    RandomFill random;
+  };
+
+  // `socket` is connected; `host` must outlive the connection's handlers
+  // (the P2PNode outlives its io_context's run()).
+  PeerConnection(tcp::socket socket, Params params, PeerHost& host, uint64_t id);
+  PeerConnection(const PeerConnection&) = delete;
+  PeerConnection& operator=(const PeerConnection&) = delete;
+
+  // Starts reading and the handshake deadline. Call once.
+  void start();
+  // Pushes entries / a fork proof this node got elsewhere (no-op unless open).
+  void pushAccepted(const std::vector<Entry>& entries);
+  void pushFork(const ForkProof& proof);
+  // Closes at once; idempotent. Calls PeerHost::onClosed the first time.
+  void close(CloseKind kind, const std::string& why);
+
+  State state() const { return state_; }
+  bool dialed() const { return expectedKey_.has_value(); }
+  uint64_t id() const { return id_; }
+  // The peer's proven key; all zero before the handshake finished.
+  const PublicKey& peerKey() const { return transport_.peerKey(); }
+  const tcp::endpoint& remote() const { return remote_; }
+  std::string describe() const;
+
+ private:
+  void readSome();
+  void onRead(const boost::system::error_code& ec, size_t n);
+  bool open();
+  void handle(Effects fx);
+  void drain(const std::string& why);
+  void flush();
+  void onWritten(const boost::system::error_code& ec);
+  size_t buffered() const;
+  void scheduleTick();
+  void onTick();
+
+  tcp::socket socket_;
+  tcp::endpoint remote_;
+  boost::asio::steady_timer handshakeTimer_;
+  boost::asio::steady_timer tickTimer_;
+  PeerHost& host_;
+  uint64_t id_;
+  LogStore& log_;
+  std::optional<PublicKey> expectedKey_;
+  ConnectionConfig config_;
+  MsClock clock_;
+  Transport transport_;
+  std::unique_ptr<SyncSession> session_;  // from kOpen on
+  State state_ = State::kHandshaking;
+  std::string drainReason_;
+  int64_t lastHeard_ = 0;
+  std::array<uint8_t, 16 * 1024> readBuf_{};
+  Bytes writeBuf_;  // the bytes of the write in flight
+  bool writing_ = false;
+};
+
+}  // namespace allmenning

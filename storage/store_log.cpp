@@ -1,0 +1,62 @@
+#include "storage/store_log.h"
+
+#include <map>
+
+namespace allmenning {
+
+StoreLog::StoreLog(Store& store, std::function<int64_t()> clock)
+    : store_(store), clock_(std::move(clock)) {}
+
+Result<std::vector<AuthorHead>> StoreLog::heads() const {
+  auto stored = store_.heads();
+  if (!stored.isOk()) return stored.status();
+  // Frozen authors are listed even without entries, as MemoryLog does, so
+  // a peer learns of the fork from Heads when the ForkProof push was lost.
+  std::map<PublicKey, AuthorHead> all;
+  for (const auto& [author, head] : *stored) {
+    all[author] = AuthorHead{author, head.seq, head.hash, store_.frozen(author)};
+  }
+  for (const PublicKey& author : store_.frozenAuthors()) {
+    all.try_emplace(author, AuthorHead{author, 0, Hash{}, true});
+  }
+  std::vector<AuthorHead> out;
+  out.reserve(all.size());
+  for (auto& [author, head] : all) out.push_back(head);
+  return out;
+}
+
+Result<std::vector<ApplyOutcome>> StoreLog::apply(std::vector<Entry> entries) {
+  auto results = store_.apply(std::move(entries), /*sync=*/true, clock_());
+  if (!results.isOk()) return results.status();
+  std::vector<ApplyOutcome> out;
+  out.reserve(results->size());
+  for (ApplyResult& r : *results) out.push_back(toOutcome(std::move(r)));
+  return out;
+}
+
+std::optional<ForkProof> StoreLog::forkProof(const PublicKey& author) const {
+  auto proof = store_.forkProof(author);
+  return proof.isOk() ? *proof : std::nullopt;
+}
+
+ApplyOutcome toOutcome(ApplyResult r) {
+  if (r.stored()) return {Outcome::kAccepted, Status::ok(), {}};
+  // Frozen is decided before placement, so its placement field says nothing.
+  if (r.frozen) return {Outcome::kFrozen, std::move(r.status), {}};
+  switch (r.placement) {
+    case Placement::kDuplicate:
+      return {Outcome::kDuplicate, std::move(r.status), {}};
+    case Placement::kGap:
+      return {Outcome::kGap, std::move(r.status), {}};
+    case Placement::kBadPrev:
+      return {Outcome::kBadPrev, std::move(r.status), {}};
+    case Placement::kFork:
+      return {Outcome::kFork, std::move(r.status), std::move(r.fork)};
+    case Placement::kNext:
+      break;
+  }
+  // Placed as next but not stored: checkEntry or the payload rules refused it.
+  return {Outcome::kInvalid, std::move(r.status), {}};
+}
+
+}  // namespace allmenning

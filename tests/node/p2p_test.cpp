@@ -1,0 +1,335 @@
+// The network shell over real TCP on 127.0.0.1: several P2PNodes in one
+// process, each on its own thread with its own io_context and MemoryLog.
+// Every wait is a deadline on an observable result, never a sleep.
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>  // before Asio: Boost 1.74 headers rely on it under g++ 12
+
+#include "node/net/p2p_node.h"
+#include "protocol/memory_log.h"
+#include "tests/sim/sim_author.h"
+
+namespace allmenning::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// Generous: the tests assert arrival, not speed, on a loaded machine.
+constexpr auto kDeadline = 10s;
+const Hash kNet = networkId("p2p-test");
+
+P2PConfig testConfig() {
+  P2PConfig c;
+  c.reconnectMin = 50ms;
+  c.reconnectMax = 400ms;
+  c.connection.handshakeTimeout = 3s;
+  c.connection.tickInterval = 50ms;
+  c.connection.sync.headsIntervalMs = 200;
+  c.connection.sync.wantTimeoutMs = 1000;
+  // ALLMENNING_P2P_LOG=1 shows the node's log lines.
+  if (!std::getenv("ALLMENNING_P2P_LOG")) c.log = [](std::string_view) {};
+  return c;
+}
+
+bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = kDeadline) {
+  auto end = Clock::now() + limit;
+  while (Clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);  // polling interval, not an assertion
+  }
+  return done();
+}
+
+// One node: its key and log outlive the runner, so a node can be restarted.
+struct Body {
+  explicit Body(const Hash& net = kNet) : key(SecretKey::generate()), log(net) {}
+  std::unique_ptr<SecretKey> key;
+  MemoryLog log;
+};
+
+// A P2PNode running on its own thread, with its peer events recorded.
+class Runner {
+ public:
+  Runner(Body& body, P2PConfig config, PeerPolicy policy = {}, const Hash& net = kNet)
+      : body_(body) {
+    config.onPeerEvent = [this](const PeerEvent& e) {
+      std::lock_guard lock(mu_);
+      events_.push_back(e);
+    };
+    node_ =
+        std::make_unique<P2PNode>(*body.key, net, body.log, std::move(policy), std::move(config));
+    Status st = node_->start();
+    EXPECT_TRUE(st.isOk()) << st.message();
+    thread_ = std::thread([this] { node_->run(); });
+  }
+  ~Runner() { stop(); }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    node_->stop();
+    thread_.join();
+  }
+  uint16_t port() const { return node_->localPort(); }
+  DialPeer asPeer() const { return {"127.0.0.1", port(), body_.key->publicKey()}; }
+
+  // Runs `fn` on the node's thread and returns its result.
+  template <typename F>
+  auto call(F fn) -> decltype(fn()) {
+    auto done = std::make_shared<std::promise<decltype(fn())>>();
+    auto result = done->get_future();
+    node_->post([done, fn] { done->set_value(fn()); });
+    if (result.wait_for(kDeadline) != std::future_status::ready) {
+      ADD_FAILURE() << "node thread did not answer";
+      return {};
+    }
+    return result.get();
+  }
+
+  // Applies entries authored here, then publishes them.
+  void author(std::vector<Entry> entries) {
+    bool ok = call([this, entries] {
+      auto out = body_.log.apply(entries);
+      if (!out.isOk()) return false;
+      for (const auto& o : *out) {
+        if (o.outcome != Outcome::kAccepted) return false;
+      }
+      node_->publish(entries);
+      return true;
+    });
+    EXPECT_TRUE(ok);
+  }
+  std::vector<AuthorHead> heads() {
+    return call([this] {
+      auto h = body_.log.heads();
+      return h.isOk() ? *h : std::vector<AuthorHead>{};
+    });
+  }
+  uint64_t seqOf(const PublicKey& author) {
+    return call([this, author] { return body_.log.head(author)->seq; });
+  }
+  size_t openPeers() {
+    return call([this] { return node_->openPeers(); });
+  }
+  std::vector<PeerEvent> events() {
+    std::lock_guard lock(mu_);
+    return events_;
+  }
+  size_t count(PeerEvent::Kind kind) {
+    size_t n = 0;
+    for (const auto& e : events()) n += e.kind == kind;
+    return n;
+  }
+
+ private:
+  Body& body_;
+  std::unique_ptr<P2PNode> node_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<PeerEvent> events_;
+};
+
+P2PConfig dialing(std::vector<DialPeer> peers) {
+  P2PConfig c = testConfig();
+  c.peers = std::move(peers);
+  return c;
+}
+
+std::vector<Entry> authorEntries(SimAuthor& author, int n) {
+  std::vector<Entry> out;
+  for (int i = 0; i < n; ++i) out.push_back(author.next(1'700'000'000'000 + i));
+  return out;
+}
+
+TEST(P2P, LineTopologyCarriesEntriesAcrossTheHub) {
+  Body hub, a, b;
+  Runner h(hub, testConfig());
+  Runner ra(a, dialing({h.asPeer()}));
+  Runner rb(b, dialing({h.asPeer()}));
+  ASSERT_TRUE(waitUntil([&] { return h.openPeers() == 2; }));
+
+  SimAuthor author(kNet);
+  ra.author(authorEntries(author, 3));
+  EXPECT_TRUE(waitUntil([&] { return rb.seqOf(author.id()) == 3; }));
+  EXPECT_EQ(h.seqOf(author.id()), 3u);
+  EXPECT_EQ(h.count(PeerEvent::Kind::kClosed), 0u);
+}
+
+TEST(P2P, AllConvergeAfterTheHubRestarts) {
+  Body hub, a, b;
+  auto h = std::make_unique<Runner>(hub, testConfig());
+  uint16_t port = h->port();
+  Runner ra(a, dialing({h->asPeer()}));
+  Runner rb(b, dialing({h->asPeer()}));
+  SimAuthor first(kNet), authorA(kNet), authorB(kNet);
+  ra.author(authorEntries(first, 1));
+  ASSERT_TRUE(waitUntil([&] { return rb.seqOf(first.id()) == 1; }));
+
+  h.reset();  // stops the hub; A and B keep re-dialing it
+  ra.author(authorEntries(authorA, 2));
+  rb.author(authorEntries(authorB, 3));
+
+  P2PConfig again = testConfig();
+  again.listen.port(port);
+  h = std::make_unique<Runner>(hub, again);
+  EXPECT_TRUE(waitUntil([&] {
+    auto x = h->heads();
+    return x.size() == 3 && x == ra.heads() && x == rb.heads();
+  }));
+  EXPECT_EQ(rb.seqOf(authorA.id()), 2u);
+  EXPECT_EQ(ra.seqOf(authorB.id()), 3u);
+}
+
+TEST(P2P, DialerRefusesAnUnexpectedKey) {
+  Body hub, a;
+  Runner h(hub, testConfig());
+  DialPeer wrong = h.asPeer();
+  wrong.key = SecretKey::generate()->publicKey();
+  Runner ra(a, dialing({wrong}));
+  ASSERT_TRUE(waitUntil([&] {
+    for (const auto& e : ra.events()) {
+      if (e.kind == PeerEvent::Kind::kClosed && e.dialed && e.closeKind == CloseKind::kRefused)
+        return true;
+    }
+    return false;
+  }));
+  EXPECT_EQ(ra.count(PeerEvent::Kind::kOpened), 0u);
+  EXPECT_EQ(h.count(PeerEvent::Kind::kOpened), 0u);
+}
+
+TEST(P2P, PeerOnAnotherNetworkIsRefused) {
+  const Hash other = networkId("p2p-test-other");
+  Body hub, stranger(other);
+  Runner h(hub, testConfig());
+  Runner rs(stranger, dialing({h.asPeer()}), {}, other);
+  ASSERT_TRUE(waitUntil([&] {
+    for (const auto& e : h.events()) {
+      if (e.kind == PeerEvent::Kind::kClosed && e.closeKind == CloseKind::kRefused) return true;
+    }
+    return false;
+  }));
+  EXPECT_EQ(h.count(PeerEvent::Kind::kOpened), 0u);
+  EXPECT_EQ(rs.count(PeerEvent::Kind::kOpened), 0u);
+}
+
+// ---- Hostile raw clients ---------------------------------------------------------
+
+// A blocking TCP client that speaks whatever bytes the test hands it.
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port) : socket_(io_) {
+    socket_.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port));
+  }
+  void send(ByteView bytes) { asio::write(socket_, asio::buffer(bytes.data(), bytes.size())); }
+  // Reads what arrives within the deadline; nullopt on timeout, else the
+  // number of bytes read before the node closed the connection.
+  std::optional<size_t> readUntilClosed(Transport* transport = nullptr,
+                                        std::chrono::milliseconds limit = kDeadline) {
+    size_t total = 0;
+    auto end = Clock::now() + limit;
+    while (Clock::now() < end) {
+      if (!readable(end)) continue;
+      std::array<uint8_t, 4096> buf{};
+      boost::system::error_code ec;
+      size_t n = socket_.read_some(asio::buffer(buf), ec);
+      if (ec) return total;
+      total += n;
+      if (transport) (void)transport->receivedBytes(ByteView(buf.data(), n));
+      if (transport && transport->ready()) return total;  // handshake done, still open
+    }
+    return std::nullopt;
+  }
+
+ private:
+  bool readable(Clock::time_point end) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
+    pollfd p{socket_.native_handle(), POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0))) > 0;
+  }
+
+  asio::io_context io_;
+  tcp::socket socket_;
+};
+
+// Completes a real handshake with the node, then announces a 4 GiB frame.
+void sendHugeFrameHeader(RawClient& client) {
+  auto key = SecretKey::generate();
+  Transport t(Handshake::Role::kInitiator, *key, kNet);
+  client.send(t.bytesToSend());
+  t.markBytesSent(t.bytesToSend().size());
+  ASSERT_TRUE(client.readUntilClosed(&t).has_value());
+  ASSERT_TRUE(t.ready()) << t.status().message();
+  client.send(t.bytesToSend());  // proof and our stream header
+  const uint8_t huge[] = {0xFF, 0xFF, 0xFF, 0xFF};
+  client.send(huge);
+}
+
+TEST(P2P, HostileClientsAreDroppedWhileAnHonestPeerSyncs) {
+  Body body, honest;
+  P2PConfig config = testConfig();
+  config.connection.handshakeTimeout = 500ms;
+  config.banTime = 0ms;  // every attack below must reach the handshake
+  Runner n(body, config);
+  Runner rh(honest, dialing({n.asPeer()}));
+  ASSERT_TRUE(waitUntil([&] { return n.openPeers() == 1; }));
+
+  {
+    RawClient garbage(n.port());
+    Bytes junk(200, 0xAB);
+    garbage.send(junk);
+    EXPECT_TRUE(garbage.readUntilClosed().has_value()) << "garbage not dropped";
+  }
+  {
+    RawClient huge(n.port());
+    sendHugeFrameHeader(huge);
+    EXPECT_TRUE(huge.readUntilClosed().has_value()) << "4 GiB frame header not dropped";
+  }
+  {
+    RawClient staller(n.port());
+    const uint8_t one[] = {kHandshakeVersion};
+    staller.send(one);
+    EXPECT_TRUE(staller.readUntilClosed().has_value()) << "staller not dropped";
+  }
+
+  SimAuthor author(kNet);
+  rh.author(authorEntries(author, 2));
+  EXPECT_TRUE(waitUntil([&] { return n.seqOf(author.id()) == 2; }));
+  EXPECT_EQ(rh.count(PeerEvent::Kind::kClosed), 0u) << "the honest peer was dropped";
+  EXPECT_EQ(n.count(PeerEvent::Kind::kClosed), 3u);
+}
+
+TEST(P2P, MisbehavingAddressIsRefusedForTheBanTime) {
+  Body body;
+  Runner n(body, testConfig());  // default ban time: 60 s
+  {
+    RawClient huge(n.port());
+    sendHugeFrameHeader(huge);
+    ASSERT_TRUE(huge.readUntilClosed().has_value());
+  }
+  // A well-formed hello from the banned address gets no reply at all.
+  RawClient again(n.port());
+  auto key = SecretKey::generate();
+  Transport t(Handshake::Role::kInitiator, *key, kNet);
+  again.send(t.bytesToSend());
+  auto read = again.readUntilClosed(&t);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(*read, 0u);
+  EXPECT_FALSE(t.ready());
+}
+
+}  // namespace
+}  // namespace allmenning::testing
