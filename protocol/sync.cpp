@@ -136,12 +136,13 @@ void SyncSession::onHello(const Hello& m, int64_t, Effects& fx) {
 
 void SyncSession::onHeads(const Heads& m, int64_t now, Effects& fx) {
   // Bounded by the decoder's kMaxHeadsPerMessage.
+  std::set<PublicKey> proofsSent;  // one proof per author, however often it is listed
   for (const AuthorHead& h : m.heads) {
     if (log_.frozen(h.author)) {
       // The peer holds entries of an author we know equivocated, and does
       // not know it yet: this is how a lost ForkProof is made up for.
-      auto proof = log_.forkProof(h.author);
-      if (!h.forked && proof) fx.send.push_back(*proof);
+      if (h.forked || !proofsSent.insert(h.author).second) continue;
+      if (auto proof = log_.forkProof(h.author)) fx.send.push_back(*proof);
       continue;
     }
     if (h.forked) {
@@ -174,11 +175,18 @@ void SyncSession::onWant(const Want& m, Effects& fx) {
   // code cannot make us read more.
   if (auto proof = log_.forkProof(m.author)) fx.send.push_back(*proof);
   uint64_t to = std::min({m.toSeq, head->seq, m.fromSeq + kMaxWantRange - 1});
+  // One Want is answered with at most one Entries message: a reply sized by
+  // the range alone could reach 256 full payloads (128 MiB) for a tiny
+  // request. The asker wants the rest once its head has moved (onEntries).
   std::vector<Entry> entries;
+  size_t bytes = 0;
   for (uint64_t seq = std::max<uint64_t>(m.fromSeq, 1); seq <= to; ++seq) {
     auto e = log_.entry(m.author, seq);
     if (!e.isOk()) return fail(ErrorCode::kBadRequest, "local store: " + e.status().message(), fx);
     if (!*e) break;
+    size_t size = wireEntrySize(toWire(**e));
+    if (!entries.empty() && bytes + size > kMaxEntriesBytes) break;
+    bytes += size;
     entries.push_back(std::move(**e));
   }
   sendEntries(entries, fx);
@@ -191,6 +199,13 @@ void SyncSession::onEntries(const Entries& m, int64_t now, Effects& fx) {
     auto e = fromWire(w);
     if (!e.isOk()) return fail(ErrorCode::kBadEntry, e.status().message(), fx);
     entries.push_back(std::move(*e));
+  }
+  // Heads before applying, so progress can be seen afterwards.
+  std::map<PublicKey, uint64_t> before;
+  for (const Entry& e : entries) {
+    if (before.count(e.header.author)) continue;
+    auto h = log_.head(e.header.author);
+    before[e.header.author] = h.isOk() ? h->seq : 0;
   }
   auto outcomes = log_.apply(entries);
   if (!outcomes.isOk()) {
@@ -233,10 +248,15 @@ void SyncSession::onEntries(const Entries& m, int64_t now, Effects& fx) {
         break;
     }
   }
+  // A Want is settled once it brought progress: a reply may hold only part
+  // of the range (one message's worth), and the rest is asked for at once.
   for (const PublicKey& author : touched) {
     auto it = inFlight_.find(author);
     auto head = log_.head(author);
-    if (it != inFlight_.end() && head.isOk() && head->seq >= it->second.toSeq) inFlight_.erase(it);
+    if (it != inFlight_.end() && head.isOk() &&
+        (head->seq >= it->second.toSeq || head->seq > before[author])) {
+      inFlight_.erase(it);
+    }
   }
   if (invalid) return fail(ErrorCode::kBadEntry, invalid->message(), fx);
   requestMissing(now, fx);

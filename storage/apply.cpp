@@ -63,6 +63,9 @@ class Store::Writer {
   }
 
   Status commit(bool sync) {
+    // Nothing to write (only duplicates or refusals): no durable write, so
+    // a peer repeating known entries cannot make every message cost an fsync.
+    if (batch_.Count() == 0) return Status::ok();
     rocksdb::WriteOptions options;
     options.sync = sync;
     ALM_RETURN_IF_ERROR(fromRocks(s_.db_->Write(options, &batch_), "writing batch"));

@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 
+#include "protocol/case_json.h"
 #include "protocol/memory_log.h"
 #include "tests/sim/sim_author.h"
 
@@ -178,6 +179,38 @@ TEST_F(SyncTest, TamperedPayloadDisconnects) {
   EXPECT_EQ(p.log[1].entryCount(), 0u);
 }
 
+// Large entries: a Want is never answered with more than one Entries message
+// (a frame's worth), and the asker asks for the rest as its head moves.
+TEST_F(SyncTest, LargeEntriesAreSentOneMessagePerWant) {
+  Pair p;
+  SimAuthor a(net());
+  const std::string text(19000, 'a');
+  std::vector<Entry> entries;
+  for (int i = 0; i < 24; ++i) {
+    std::string json = R"({"id":"big-)" + std::to_string(i) +
+                       R"(","title":"Stor sak","procedure":"open","status":"planning",)";
+    for (const char* field : {"summary", "need", "solution", "results", "lessons_learned"}) {
+      json += std::string("\"") + field + "\":\"" + text + "\",";
+    }
+    json.back() = '}';
+    auto payload = caseFromJson(json);
+    ASSERT_TRUE(payload.isOk()) << payload.status().message();
+    entries.push_back(a.nextWith(Kind::kCase, *payload, i));
+  }
+  applyAll(p.log[0], entries);
+  p.connect();
+  p.run();
+  EXPECT_EQ(p.log[1].head(a.id())->seq, 24u);
+  EXPECT_GE(p.sent[1]["Want"], 3);  // 24 entries of ~95 KB do not fit one message
+  EXPECT_LE(p.sent[0]["Entries"], p.sent[1]["Want"]);
+  for (const Message& m : p.log_of[0]) {
+    if (std::holds_alternative<Entries>(m)) {
+      EXPECT_LE(encodeMessage(m).size(), kMaxMessageBytes);
+    }
+  }
+  EXPECT_FALSE(p.disconnect[0] || p.disconnect[1]);
+}
+
 TEST_F(SyncTest, ForkIsProvedAndBothSidesFreezeTheAuthor) {
   Pair p;
   SimAuthor a(net());
@@ -197,6 +230,24 @@ TEST_F(SyncTest, ForkIsProvedAndBothSidesFreezeTheAuthor) {
   p.tick(1000);
   p.run();
   EXPECT_EQ(p.sent[0]["Want"] + p.sent[1]["Want"], wants);
+}
+
+// A Heads that lists a frozen author many times gets one proof back, not one
+// per listing.
+TEST_F(SyncTest, RepeatedFrozenAuthorGetsOneProof) {
+  Pair p;
+  SimAuthor a(net());
+  Entry first = a.nextRetract(1);
+  applyAll(p.log[0], {first});
+  auto proof = forkProofOf(first, a.sibling(1, Hash{}, 2));
+  ASSERT_TRUE(p.log[0].recordFork(proof).isOk());
+  p.connect();
+  p.run();
+  int before = p.sent[0]["ForkProof"];
+  Heads heads;
+  for (int i = 0; i < 100; ++i) heads.heads.push_back(AuthorHead{a.id(), 1, first.hash, false});
+  p.inject(0, heads);
+  EXPECT_EQ(p.sent[0]["ForkProof"], before + 1);
 }
 
 TEST_F(SyncTest, BadForkProofDisconnects) {

@@ -41,6 +41,14 @@ class SimAuthor {
     return signEntry(*key_, h, encodeRetract({"other-" + std::to_string(seq), true}));
   }
 
+  // The next entry of this author's log with the given payload.
+  Entry nextWith(Kind kind, Bytes payload, int64_t now) {
+    Entry e = signEntry(*key_, header(seq_ + 1, prev_, kind, now), std::move(payload));
+    ++seq_;
+    prev_ = e.hash;
+    return e;
+  }
+
   static Bytes casePayload(uint64_t n) {
     auto bytes = caseFromJson(caseJson("c-" + std::to_string(n)));
     return bytes.isOk() ? *bytes : Bytes{};
@@ -68,13 +76,6 @@ class SimAuthor {
     h.kind = kind;
     h.timestamp = now;
     return h;
-  }
-
-  Entry nextWith(Kind kind, Bytes payload, int64_t now) {
-    Entry e = signEntry(*key_, header(seq_ + 1, prev_, kind, now), std::move(payload));
-    ++seq_;
-    prev_ = e.hash;
-    return e;
   }
 
   Hash network_;
