@@ -103,7 +103,8 @@ Result<Json> Node::showCase(const CaseKey& key, bool history) {
   if (!versions.isOk()) return versions.status();
   // A retracted case shows its last published version, marked retracted.
   uint64_t shownSeq = 0;
-  Json record, entries = Json::array();
+  int64_t latestTimestamp = 0;  // of the last entry that touched the case
+  Json record, shownHash, entries = Json::array();
   for (uint64_t seq : *versions) {
     auto e = store_->entry(key.author, seq);
     if (!e.isOk()) return e.status();
@@ -115,13 +116,13 @@ Result<Json> Node::showCase(const CaseKey& key, bool history) {
       if (!c.isOk()) return c.status();
       record = std::move(*c);
       shownSeq = seq;
+      shownHash = toHex((*e)->hash);
     }
+    latestTimestamp = (*e)->header.timestamp;
     auto summary = entrySummary(**e);
     if (!summary.isOk()) return summary.status();
     entries.push_back(std::move(*summary));
   }
-  auto latest = store_->entry(key.author, (*state)->seq);
-  if (!latest.isOk()) return latest.status();
   auto check = chainCheck(key.author, shownSeq);
   if (!check.isOk()) return check.status();
   auto name = store_->authorName(key.author);
@@ -131,15 +132,12 @@ Result<Json> Node::showCase(const CaseKey& key, bool history) {
            {"authorName", *name ? Json(**name) : Json(nullptr)},
            {"retracted", (*state)->retracted},
            {"seq", shownSeq},
-           {"entryHash", entries.back()["entryHash"]},
+           {"entryHash", std::move(shownHash)},
            {"signature", (*check)["signature"]},
            {"chain", (*check)["chain"]},
-           {"timestamp", (*latest)->header.timestamp},
-           {"time", isoTime((*latest)->header.timestamp)},
+           {"timestamp", latestTimestamp},
+           {"time", isoTime(latestTimestamp)},
            {"record", std::move(record)}};
-  for (auto& v : entries) {
-    if (v["seq"] == shownSeq) out["entryHash"] = v["entryHash"];
-  }
   if (history) out["history"] = std::move(entries);
   return out;
 }

@@ -137,7 +137,7 @@ class Store::Writer {
     std::string value(asChars(e.signature));
     value += asChars(e.headerBytes);
     batch_.Put(s_.cf_->entries, keys::entry(h.author, h.seq), value);
-    batch_.Put(s_.cf_->payloads, keys::author(e.hash), asChars(*e.payload));
+    batch_.Put(s_.cf_->payloads, keys::payload(e.hash), asChars(*e.payload));
     batch_.Put(s_.cf_->heads, keys::author(h.author), keys::headValue(h.seq, e.hash));
     heads_[h.author] = Head{h.seq, e.hash};
     added_[{h.author, h.seq}] = e;  // whole: a fork proof may need its header

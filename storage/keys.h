@@ -10,6 +10,8 @@ namespace allmenning::keys {
 
 inline std::string author(const PublicKey& a) { return std::string(asChars(a)); }
 
+inline std::string payload(const Hash& entryHash) { return std::string(asChars(entryHash)); }
+
 inline std::string entry(const PublicKey& a, uint64_t seq) {
   std::string k = author(a);
   appendBigEndian64(k, seq);

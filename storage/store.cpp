@@ -142,14 +142,21 @@ Result<std::optional<Entry>> Store::entry(const PublicKey& author, uint64_t seq)
   auto v = get(cf_->entries, keys::entry(author, seq));
   if (!v.isOk()) return v.status();
   if (!*v) return std::optional<Entry>();
-  ByteView raw = view(**v);
+  auto e = loadStored(view(**v));
+  if (!e.isOk()) return e.status();
+  return std::optional<Entry>(std::move(*e));
+}
+
+// An `entries` value is signature(64) || canonical header; the payload, when
+// still held, sits in `payloads` under the entry hash.
+Result<Entry> Store::loadStored(ByteView raw) const {
   if (raw.size() <= 64) return Status::corruption("entries: value too short");
   auto e = entryFromParts(raw.subspan(64), raw.first(64), std::nullopt);
   if (!e.isOk()) return e.status();
-  auto payload = get(cf_->payloads, keys::author(e->hash));
+  auto payload = get(cf_->payloads, keys::payload(e->hash));
   if (!payload.isOk()) return payload.status();
   if (*payload) e->payload = Bytes((*payload)->begin(), (*payload)->end());
-  return std::optional<Entry>(std::move(*e));
+  return e;
 }
 
 Result<std::vector<PublicKey>> Store::authors() const {
@@ -202,16 +209,7 @@ Result<std::optional<std::string>> Store::authorName(const PublicKey& author) co
 Status Store::forEachEntry(const std::function<Status(Result<Entry>)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_->entries));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ByteView raw = view(it->value().ToStringView());
-    Result<Entry> e = raw.size() <= 64
-                          ? Result<Entry>(Status::corruption("entries: value too short"))
-                          : entryFromParts(raw.subspan(64), raw.first(64), std::nullopt);
-    if (e.isOk()) {
-      auto payload = get(cf_->payloads, keys::author(e->hash));
-      if (!payload.isOk()) return payload.status();
-      if (*payload) e->payload = Bytes((*payload)->begin(), (*payload)->end());
-    }
-    ALM_RETURN_IF_ERROR(fn(std::move(e)));
+    ALM_RETURN_IF_ERROR(fn(loadStored(view(it->value().ToStringView()))));
   }
   return fromRocks(it->status(), "reading entries");
 }

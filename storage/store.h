@@ -150,6 +150,7 @@ class Store {
   struct Families;
 
   Store(const Hash& network, std::unique_ptr<rocksdb::DB> db, std::unique_ptr<Families> cf);
+  Result<Entry> loadStored(ByteView raw) const;
   Result<std::optional<std::string>> get(rocksdb::ColumnFamilyHandle* cf,
                                          const std::string& key) const;
   Result<std::vector<CaseKey>> candidates(const SearchFilter& filter) const;

@@ -1,4 +1,5 @@
-// SyncSession between two in-memory nodes, and MemoryLog's acceptance rules.
+// SyncSession between two in-memory nodes. MemoryLog's acceptance rules are
+// tested with the RocksDB store's in tests/storage/store_log_test.cpp.
 #include "protocol/sync.h"
 
 #include <gtest/gtest.h>
@@ -324,39 +325,6 @@ TEST_F(SyncTest, LostEntriesAreWantedAgainAfterTimeout) {
   p.tick(3000);  // past the Want timeout and the Heads interval
   p.run();
   EXPECT_EQ(p.log[1].head(a.id())->seq, 4u);
-}
-
-TEST_F(SyncTest, MemoryLogOutcomes) {
-  MemoryLog log(net());
-  SimAuthor a(net());
-  Entry e1 = a.next(1), e2 = a.next(2), e3 = a.next(3);
-  Entry bad = e3;
-  bad.signature[0] ^= 1;
-  Entry noPayload = e2;
-  noPayload.payload.reset();
-  auto r = log.apply({e1, e3, e1, noPayload, bad, e2});
-  ASSERT_TRUE(r.isOk());
-  std::vector<Outcome> got;
-  for (const auto& o : *r) got.push_back(o.outcome);
-  EXPECT_EQ(got, (std::vector<Outcome>{Outcome::kAccepted, Outcome::kGap, Outcome::kDuplicate,
-                                       Outcome::kInvalid, Outcome::kInvalid, Outcome::kAccepted}));
-
-  // Another network's entry, an invalid case record and a wrong prev.
-  SimAuthor stranger(networkId("elsewhere"));
-  EXPECT_EQ((*log.apply({stranger.next(1)}))[0].outcome, Outcome::kInvalid);
-  Header h = e3.header;
-  h.seq = 3;
-  Entry garbage = signEntry(a.key(), h, Bytes{0, 0, 0, 0, 0, 0, 0, 0});
-  EXPECT_EQ((*log.apply({garbage}))[0].outcome, Outcome::kInvalid);
-  EXPECT_EQ((*log.apply({a.sibling(3, Hash{}, 3)}))[0].outcome, Outcome::kBadPrev);
-
-  // A second entry at seq 2 is a fork; afterwards the author is frozen.
-  auto fork = (*log.apply({a.sibling(2, e1.hash, 4)}))[0];
-  EXPECT_EQ(fork.outcome, Outcome::kFork);
-  ASSERT_TRUE(fork.fork);
-  EXPECT_TRUE(checkForkProof(*fork.fork, net()).isOk());
-  EXPECT_EQ((*log.apply({e3}))[0].outcome, Outcome::kFrozen);
-  EXPECT_EQ(log.head(a.id())->seq, 2u);
 }
 
 }  // namespace
