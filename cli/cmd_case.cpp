@@ -1,5 +1,5 @@
 // allmenning case put | show | retract
-#include <iostream>
+#include <cstdio>
 
 #include "cli/cli.h"
 #include "protocol/case_json.h"
@@ -8,7 +8,7 @@ namespace allmenning::cli {
 namespace {
 
 // Wide enough for the longest field name, lessons_learned.
-constexpr int kLabelWidth = 16;
+constexpr size_t kLabelWidth = 16;
 
 std::string textOf(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
@@ -28,20 +28,23 @@ std::string textOf(const Json& v) {
   return v.dump();
 }
 
-void printHistory(const Json& history) {
-  std::cout << "\nhistory\n";
+void printHistory(std::ostream& out, const Json& history) {
+  out << "\nhistory\n";
   for (const auto& v : history) {
-    std::printf("  seq %-6llu %s  %-8s %-16s %s\n",
-                static_cast<unsigned long long>(v["seq"].get<uint64_t>()),
-                v["time"].get<std::string>().c_str(), v["kind"].get<std::string>().c_str(),
-                v.contains("status") ? v["status"].get<std::string>().c_str() : "-",
-                v["entryHash"].get<std::string>().c_str());
+    char row[512];
+    std::snprintf(row, sizeof row, "  seq %-6llu %s  %-8s %-16s %s\n",
+                  static_cast<unsigned long long>(v["seq"].get<uint64_t>()),
+                  v["time"].get<std::string>().c_str(), v["kind"].get<std::string>().c_str(),
+                  v.contains("status") ? v["status"].get<std::string>().c_str() : "-",
+                  v["entryHash"].get<std::string>().c_str());
+    out << row;
   }
 }
 
-void printCase(const Json& c) {
-  auto line = [](const char* label, const std::string& value) {
-    std::printf("%-*s %s\n", kLabelWidth, label, value.c_str());
+void printCase(std::ostream& out, const Json& c) {
+  auto line = [&out](const std::string& label, const std::string& value) {
+    out << label << std::string(label.size() < kLabelWidth ? kLabelWidth - label.size() : 0, ' ')
+        << ' ' << value << '\n';
   };
   line("case", c["case"]);
   std::string name = c["authorName"].is_null()
@@ -54,9 +57,9 @@ void printCase(const Json& c) {
   line("chain", c["chain"]);
   line("time", c["time"]);
   if (c["retracted"].get<bool>()) line("retracted", "yes: hidden from search");
-  std::cout << "\n";
-  for (const auto& [key, value] : c["record"].items()) line(key.c_str(), textOf(value));
-  if (c.contains("history")) printHistory(c["history"]);
+  out << "\n";
+  for (const auto& [key, value] : c["record"].items()) line(key, textOf(value));
+  if (c.contains("history")) printHistory(out, c["history"]);
 }
 
 }  // namespace
@@ -72,14 +75,15 @@ void addCase(CLI::App& app, Globals& g) {
   put->add_option("FILE", *file, "Case file in the case format (docs/case-format.md), or -")
       ->required();
   put->callback([&g, file] {
+    if (*file == "-") readStdin(g, kMaxCaseJsonBytes);
     withNode(g, [&](Node& node) -> Status {
-      auto text = readInputFile(*file, kMaxCaseJsonBytes);
+      auto text = readInputFile(g, *file, kMaxCaseJsonBytes);
       if (!text.isOk()) return text.status();
       auto r = node.putCase(*text);
       if (!r.isOk()) return r.status().withContext(*file);
-      std::cout << caseRef(r->key) << "\n";
-      std::cerr << (r->unchanged ? "unchanged: identical to seq " : "published as seq ") << r->seq
-                << "\n";
+      g.out() << caseRef(r->key) << "\n";
+      g.err() << (r->unchanged ? "unchanged: identical to seq " : "published as seq ") << r->seq
+              << "\n";
       return Status::ok();
     });
   });
@@ -95,7 +99,7 @@ void addCase(CLI::App& app, Globals& g) {
       if (!key.isOk()) return key.status();
       auto c = node.showCase(*key, *history);
       if (!c.isOk()) return c.status();
-      g.json ? printJson(*c) : printCase(*c);
+      g.json ? printJson(g, *c) : printCase(g.out(), *c);
       return Status::ok();
     });
   });
@@ -108,7 +112,7 @@ void addCase(CLI::App& app, Globals& g) {
       auto key = node.parseCaseRef(*rref);
       if (!key.isOk()) return key.status();
       ALM_RETURN_IF_ERROR(node.retractCase(*key));
-      std::cout << "retracted " << caseRef(*key) << "\n";
+      g.out() << "retracted " << caseRef(*key) << "\n";
       return Status::ok();
     });
   });

@@ -1,6 +1,4 @@
 // allmenning init | id
-#include <iostream>
-
 #include "cli/cli.h"
 
 namespace allmenning::cli {
@@ -15,21 +13,24 @@ void addInit(CLI::App& app, Globals& g) {
   cmd->add_option("--listen", c.listen, "P2P listen address HOST:PORT")->capture_default_str();
   cmd->add_option("--network", c.network, "Federation name")->capture_default_str();
   cmd->callback([&g, options] {
-    Status st = Node::init(g.home, *options, systemClock());
+    // Through the admin socket a node runs already; `init` is never sent
+    // there by the CLI, and a hand-made request gets this answer.
+    Status st = g.node ? Status::refused("init: a node is running in this home")
+                       : Node::init(g.home, *options, systemClock());
     if (!st.isOk()) {
-      g.exitCode = fail(st);
+      g.exitCode = fail(g, st);
       return;
     }
     auto node = openNode(g);
     if (!node.isOk()) {
-      g.exitCode = fail(node.status());
+      g.exitCode = fail(g, node.status());
       return;
     }
     if (g.json) {
-      printJson(Json{{"home", g.home}, {"id", toHex((*node)->id())}});
+      printJson(g, Json{{"home", g.home}, {"id", toHex((*node)->id())}});
     } else {
-      std::cout << "created node \"" << options->config.name << "\" in " << g.home << "\n"
-                << "id " << toHex((*node)->id()) << "\n";
+      g.out() << "created node \"" << options->config.name << "\" in " << g.home << "\n"
+              << "id " << toHex((*node)->id()) << "\n";
     }
   });
 }
@@ -40,9 +41,9 @@ void addId(CLI::App& app, Globals& g) {
     withNode(g, [&](Node& node) {
       std::string hex = toHex(node.id());
       if (g.json) {
-        printJson(Json{{"id", hex}, {"name", node.config().name}});
+        printJson(g, Json{{"id", hex}, {"name", node.config().name}});
       } else {
-        std::cout << hex << "\n";
+        g.out() << hex << "\n";
       }
       return Status::ok();
     });

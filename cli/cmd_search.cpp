@@ -1,5 +1,5 @@
 // allmenning search
-#include <iostream>
+#include <ostream>
 
 #include "cli/cli.h"
 #include "protocol/case_rules.h"
@@ -33,18 +33,18 @@ Status checkArgs(SearchArgs& a) {
   return Status::ok();
 }
 
-void printRows(const Json& rows) {
+void printRows(std::ostream& out, const Json& rows) {
   for (const auto& r : rows) {
     // Names are what each author says of itself until vouching exists.
     std::string who = r["authorName"].is_null()
                           ? r["author"].get<std::string>().substr(0, 16) + " (no name)"
                           : r["authorName"].get<std::string>() + " (self-declared)";
-    std::cout << r["case"].get<std::string>() << "\n    " << r["title"].get<std::string>()
-              << "\n    " << who << " | " << r["procedure"].get<std::string>() << " | "
-              << r["status"].get<std::string>() << " | updated " << r["updated"].get<std::string>()
-              << "\n";
+    out << r["case"].get<std::string>() << "\n    " << r["title"].get<std::string>() << "\n    "
+        << who << " | " << r["procedure"].get<std::string>() << " | "
+        << r["status"].get<std::string>() << " | updated " << r["updated"].get<std::string>()
+        << "\n";
   }
-  std::cout << rows.size() << (rows.size() == 1 ? " case\n" : " cases\n");
+  out << rows.size() << (rows.size() == 1 ? " case\n" : " cases\n");
 }
 
 }  // namespace
@@ -70,7 +70,7 @@ void addSearch(CLI::App& app, Globals& g) {
       ALM_RETURN_IF_ERROR(checkArgs(*a));
       auto rows = node.search(a->filter);
       if (!rows.isOk()) return rows.status();
-      g.json ? printJson(*rows) : printRows(*rows);
+      g.json ? printJson(g, *rows) : printRows(g.out(), *rows);
       return Status::ok();
     });
   });

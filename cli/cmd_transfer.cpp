@@ -1,6 +1,4 @@
 // allmenning export | import
-#include <iostream>
-
 #include "cli/cli.h"
 
 namespace allmenning::cli {
@@ -34,8 +32,8 @@ void addExport(CLI::App& app, Globals& g) {
   cmd->callback([&g, format, output] {
     withNode(g, [&](Node& node) -> Status {
       ALM_RETURN_IF_ERROR(requireJsonl(*format));
-      if (!output->empty()) return exportToFile(node, *output);
-      return node.exportJsonl(std::cout);
+      if (!output->empty()) return exportToFile(node, g.path(*output));
+      return node.exportJsonl(g.out());
     });
   });
 }
@@ -50,13 +48,13 @@ void addImport(CLI::App& app, Globals& g) {
   cmd->callback([&g, format, file] {
     withNode(g, [&](Node& node) -> Status {
       ALM_RETURN_IF_ERROR(requireJsonl(*format));
-      auto committed = [](const std::string& ref) { std::cout << ref << std::endl; };
-      auto progress = [](uint64_t lines) { std::cerr << "import: " << lines << " lines\n"; };
-      auto report = node.importJsonl(*file, committed, progress);
+      auto committed = [&g](const std::string& ref) { g.out() << ref << std::endl; };
+      auto progress = [&g](uint64_t lines) { g.err() << "import: " << lines << " lines\n"; };
+      auto report = node.importJsonl(g.path(*file), committed, progress);
       if (!report.isOk()) return report.status();
-      std::cerr << "imported " << report->stored << " entries from " << report->lines << " lines ("
-                << report->duplicates << " already present, " << report->refused << " refused)\n";
-      for (const auto& e : report->errors) std::cerr << "  " << e << "\n";
+      g.err() << "imported " << report->stored << " entries from " << report->lines << " lines ("
+              << report->duplicates << " already present, " << report->refused << " refused)\n";
+      for (const auto& e : report->errors) g.err() << "  " << g.asTyped(e) << "\n";
       if (report->refused > 0) {
         return Status::refused(std::to_string(report->refused) +
                                " entries were refused by the chain rules");

@@ -1,6 +1,4 @@
 // allmenning verify
-#include <iostream>
-
 #include "cli/cli.h"
 
 namespace allmenning::cli {
@@ -10,18 +8,18 @@ void addVerify(CLI::App& app, Globals& g) {
       "verify", "Re-check every signature, hash link, payload, index and RocksDB checksum");
   cmd->callback([&g] {
     withNode(g, [&](Node& node) -> Status {
-      auto report = node.verify([](uint64_t n) { std::cerr << "verify: " << n << " entries\n"; });
+      auto report = node.verify([&g](uint64_t n) { g.err() << "verify: " << n << " entries\n"; });
       if (!report.isOk()) return Status::corruption("verify FAILED: " + report.status().message());
       if (g.json) {
-        printJson(Json{{"ok", true},
-                       {"entries", report->entries},
-                       {"authors", report->authors},
-                       {"cases", report->cases}});
+        printJson(g, Json{{"ok", true},
+                          {"entries", report->entries},
+                          {"authors", report->authors},
+                          {"cases", report->cases}});
       } else {
-        std::cout << "verified " << report->entries << " entries from " << report->authors
-                  << (report->authors == 1 ? " author" : " authors") << "; " << report->cases
-                  << " cases: signatures, hash chains, payloads, indexes and "
-                  << "RocksDB checksums OK\n";
+        g.out() << "verified " << report->entries << " entries from " << report->authors
+                << (report->authors == 1 ? " author" : " authors") << "; " << report->cases
+                << " cases: signatures, hash chains, payloads, indexes and "
+                << "RocksDB checksums OK\n";
       }
       return Status::ok();
     });

@@ -1,53 +1,130 @@
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iostream>
 #include <iterator>
 
 #include "cli/cli.h"
+#include "node/admin_socket.h"
 
 namespace allmenning::cli {
+namespace {
 
-int fail(const Status& status) {
-  std::cerr << "allmenning: " << status.message() << "\n";
+// True when another process holds the database's lock. RocksDB takes a
+// POSIX write lock on db/LOCK for as long as it has the database open.
+bool lockedElsewhere(const std::string& home) {
+  int fd = ::open((home + "/db/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  bool held = ::fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
+// Sends the command to the node running in g.home, if one answers on its
+// admin socket, and relays its output as it arrives. nullopt: none answers.
+std::optional<int> forwardToRunningNode(Globals& g) {
+  auto client = AdminClient::connect(adminSocketPath(g.home));
+  if (!client.isOk()) return std::nullopt;
+  if (g.cwd.empty()) return fail(g, Status::ioError("cannot name the current folder"));
+  AdminRequest request{g.argv, g.cwd, g.stdinData};
+  auto code = (*client)->call(request, [&g](FrameType type, std::string_view data) {
+    std::ostream& s = type == FrameType::kStdout ? g.out() : g.err();
+    s.write(data.data(), static_cast<std::streamsize>(data.size()));
+    s.flush();
+  });
+  if (!code.isOk()) return fail(g, code.status());
+  return *code;
+}
+
+}  // namespace
+
+// Only relative paths are recorded: an absolute one already reads as typed.
+std::string Globals::path(const std::string& typed) {
+  if (cwd.empty() || typed.empty() || typed == "-" || typed.front() == '/') return typed;
+  std::string full = cwd + (cwd.back() == '/' ? "" : "/") + typed;
+  resolved_.emplace_back(full, typed);
+  return full;
+}
+
+std::string Globals::asTyped(std::string message) const {
+  for (const auto& [full, typed] : resolved_) {
+    for (size_t at = message.find(full); at != std::string::npos;
+         at = message.find(full, at + typed.size())) {
+      message.replace(at, full.size(), typed);
+    }
+  }
+  return message;
+}
+
+int fail(Globals& g, const Status& status) {
+  g.err() << "allmenning: " << g.asTyped(status.message()) << "\n";
   return status.exitCode();
 }
 
 Result<std::unique_ptr<Node>> openNode(const Globals& g) {
-  return Node::open(g.home, systemClock());
+  auto node = Node::open(g.home, systemClock());
+  if (node.isOk() || !lockedElsewhere(g.home)) return node;
+  return Status::refused("the database in " + g.home +
+                         " is in use by another process, and no node answers on " +
+                         adminSocketPath(g.home) + " (is a node starting or stopping?)");
 }
 
+// The order matters: a running node must win over a direct open, which would
+// only fail on the database lock while the node runs.
 void withNode(Globals& g, const std::function<Status(Node&)>& body) {
+  if (g.node) {
+    Status st = body(*g.node);
+    if (!st.isOk()) g.exitCode = fail(g, st);
+    return;
+  }
+  if (auto code = forwardToRunningNode(g)) {
+    g.exitCode = *code;
+    return;
+  }
   auto node = openNode(g);
   Status st = node.isOk() ? body(**node) : node.status();
-  if (!st.isOk()) g.exitCode = fail(st);
+  if (!st.isOk()) g.exitCode = fail(g, st);
 }
 
-Result<std::string> readInputFile(const std::string& path, size_t maxBytes) {
+// One byte over the limit is read on purpose: readInputFile then refuses the
+// input with the same message on both sides of the socket.
+void readStdin(Globals& g, size_t maxBytes) {
+  if (g.stdinData) return;
+  std::string data(maxBytes + 1, '\0');
+  g.inStream->read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<size_t>(g.inStream->gcount()));
+  g.stdinData = std::move(data);
+}
+
+Result<std::string> readInputFile(Globals& g, const std::string& typed, size_t maxBytes) {
   std::string data;
-  if (path == "-") {
-    data.resize(maxBytes + 1);
-    std::cin.read(data.data(), static_cast<std::streamsize>(data.size()));
-    data.resize(static_cast<size_t>(std::cin.gcount()));
+  if (typed == "-") {
+    readStdin(g, maxBytes);
+    data = *g.stdinData;
   } else {
+    std::string path = g.path(typed);
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
-      return Status::invalid(path + ": " + std::strerror(errno));
+      return Status::invalid(typed + ": " + std::strerror(errno));
     }
-    if (!S_ISREG(st.st_mode)) return Status::invalid(path + ": not a regular file");
+    if (!S_ISREG(st.st_mode)) return Status::invalid(typed + ": not a regular file");
     if (static_cast<size_t>(st.st_size) > maxBytes) {
-      return Status::invalid(path + ": " + std::to_string(st.st_size) +
+      return Status::invalid(typed + ": " + std::to_string(st.st_size) +
                              " bytes exceeds the limit of " + std::to_string(maxBytes) + " bytes");
     }
     std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::invalid(path + ": cannot open for reading");
+    if (!in) return Status::invalid(typed + ": cannot open for reading");
     data.assign(std::istreambuf_iterator<char>(in), {});
-    if (in.bad()) return Status::ioError(path + ": read error");
+    if (in.bad()) return Status::ioError(typed + ": read error");
   }
   if (data.size() > maxBytes) {
-    return Status::invalid(path + ": input exceeds the limit of " + std::to_string(maxBytes) +
+    return Status::invalid(typed + ": input exceeds the limit of " + std::to_string(maxBytes) +
                            " bytes");
   }
   return data;
@@ -55,8 +132,8 @@ Result<std::string> readInputFile(const std::string& path, size_t maxBytes) {
 
 // Paths and names given on the command line need not be UTF-8; they are
 // printed with replacement characters rather than failing.
-void printJson(const Json& j) {
-  std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+void printJson(Globals& g, const Json& j) {
+  g.out() << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace allmenning::cli

@@ -57,6 +57,9 @@ Status checkConfig(const Config& c) {
   if (!isValidListen(c.listen)) {
     return Status::invalid("listen: \"" + c.listen + "\" is not HOST:PORT");
   }
+  if (c.acceptPeers != "any" && c.acceptPeers != "trusted") {
+    return Status::invalid("accept_peers: \"" + c.acceptPeers + "\" is not \"any\" or \"trusted\"");
+  }
   if (c.network.empty() || !rules::isValidId(c.network)) {
     return Status::invalid("network: \"" + c.network + "\" must match [a-z0-9][a-z0-9-]{0,79}");
   }
@@ -64,7 +67,10 @@ Status checkConfig(const Config& c) {
 }
 
 std::string renderConfig(const Config& c) {
-  toml::table node{{"name", c.name}, {"listen", c.listen}, {"network", c.network}};
+  toml::table node{{"name", c.name},
+                   {"listen", c.listen},
+                   {"network", c.network},
+                   {"accept_peers", c.acceptPeers}};
   if (!c.orgnr.empty()) node.insert("orgnr", c.orgnr);
   if (!c.kommunenummer.empty()) node.insert("kommunenummer", c.kommunenummer);
   std::ostringstream out;
@@ -96,6 +102,7 @@ Result<Config> loadConfig(const std::string& path) {
                         : k == "kommunenummer" ? &c.kommunenummer
                         : k == "listen"        ? &c.listen
                         : k == "network"       ? &c.network
+                        : k == "accept_peers"  ? &c.acceptPeers
                                                : nullptr;
     if (slot == nullptr) return Status::invalid(path + ": node." + k + ": unknown key");
     if (!value.is_string()) return Status::invalid(path + ": node." + k + ": must be a string");

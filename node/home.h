@@ -20,6 +20,9 @@ struct Config {
   std::string kommunenummer;  // empty when not set
   std::string listen = "0.0.0.0:7400";
   std::string network = "allmenning";
+  // Which keys may open a connection: "any", or "trusted" (trusted directly
+  // or vouched for; docs/protocol.md, "Trust").
+  std::string acceptPeers = "any";
 };
 
 struct HomePaths {

@@ -61,6 +61,7 @@ Status Node::createNode(const HomePaths& paths, const Config& config, const Cloc
   auto store = Store::open(paths.db(), networkId(config.network), Store::Mode::kCreate);
   if (!store.isOk()) return store.status();
   std::unique_ptr<Node> node(new Node(paths, config, std::move(key), std::move(*store), clock));
+  ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), config.name));
   auto profile = encodeProfile(ProfileRecord{config.name, config.orgnr, config.kommunenummer});
   return node->author({{Kind::kProfile, std::move(profile)}}).status();
 }
@@ -77,8 +78,14 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& c
   if (!key.isOk()) return key.status();
   auto store = Store::open(paths.db(), networkId(config->network), Store::Mode::kExisting);
   if (!store.isOk()) return store.status();
-  return std::unique_ptr<Node>(
+  std::unique_ptr<Node> node(
       new Node(paths, std::move(*config), std::move(*key), std::move(*store), clock));
+  // A node always accepts its own log (a database from before trust existed
+  // has no trust entries at all).
+  if (!node->store_->trusts(node->id())) {
+    ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), node->config_.name));
+  }
+  return node;
 }
 
 // Reconciles the last signed batch (the intent) with the database before
@@ -143,6 +150,7 @@ Result<std::vector<Entry>> Node::author(std::vector<std::pair<Kind, Bytes>> reco
   for (const auto& r : *results) {
     if (!r.stored()) return r.status.isOk() ? Status::refused("entry was not stored") : r.status;
   }
+  published(entries);
   return entries;
 }
 

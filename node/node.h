@@ -3,6 +3,7 @@
 // CLI directly now and through the admin socket when the node runs.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -11,7 +12,9 @@
 #include <vector>
 
 #include "node/home.h"
+#include "node/network_view.h"
 #include "protocol/entry.h"
+#include "protocol/records.h"
 #include "storage/store.h"
 #include "storage/verify.h"
 
@@ -76,6 +79,32 @@ class Node {
 
   Result<VerifyReport> verify(const std::function<void(uint64_t)>& progress);
 
+  // Trust (docs/protocol.md, "Trust"). This node's own key is always trusted.
+  Status trustKey(const PublicKey& key, const std::string& name);
+  // Not found when the key was not trusted; refused for this node's own key.
+  Status distrustKey(const PublicKey& key);
+  // [{key, name}] of directly trusted keys, then [{key, name, by}] of keys
+  // accepted through a vouch.
+  Result<Json> trustList();
+  // Publishes a vouch entry for another body's key; returns its seq.
+  Result<uint64_t> vouchFor(const VouchRecord& vouch);
+  // The keys that vouched for `author` and whose vouch this node holds.
+  Result<Json> vouchersOf(const PublicKey& author);
+
+  // Peers this node dials when it runs (address "host:port").
+  Status addPeer(const std::string& address, const PublicKey& key);
+  Status removePeer(const PublicKey& key);  // not found when absent
+  Result<std::vector<DialPeer>> peers();
+  // Whether `key` may open a connection (config accept_peers).
+  bool allowsPeer(const PublicKey& key) const;
+
+  // Connections (when running), authors with their heads, and forks.
+  Result<Json> status();
+  // Set by `allmenning run` while the network runs; nullptr otherwise.
+  void setNetwork(NetworkView* network) { network_ = network; }
+  // Pushes entries just stored to the peers, when the network runs.
+  void published(const std::vector<Entry>& entries);
+
   // Signs and durably stores new entries of this node's own log, in order.
   // Each batch is claimed durably before it is committed (node/intent.h).
   Result<std::vector<Entry>> author(std::vector<std::pair<Kind, Bytes>> records);
@@ -94,12 +123,15 @@ class Node {
   Result<Json> entrySummary(const Entry& e);
   Result<Json> searchRow(const CaseKey& key);
   Result<Json> chainCheck(const PublicKey& author, uint64_t seq);
+  Result<Json> authorsStatus();
+  Result<Json> forksStatus();
 
   HomePaths paths_;
   Config config_;
   std::unique_ptr<SecretKey> key_;
   std::unique_ptr<Store> store_;
   Clock clock_;
+  std::atomic<NetworkView*> network_{nullptr};
 };
 
 std::string caseRef(const CaseKey& key);

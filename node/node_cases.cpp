@@ -127,9 +127,12 @@ Result<Json> Node::showCase(const CaseKey& key, bool history) {
   if (!check.isOk()) return check.status();
   auto name = store_->authorName(key.author);
   if (!name.isOk()) return name.status();
+  auto vouchers = vouchersOf(key.author);
+  if (!vouchers.isOk()) return vouchers.status();
   Json out{{"case", caseRef(key)},
            {"author", toHex(key.author)},
            {"authorName", *name ? Json(**name) : Json(nullptr)},
+           {"vouchedBy", std::move(*vouchers)},
            {"retracted", (*state)->retracted},
            {"seq", shownSeq},
            {"entryHash", std::move(shownHash)},

@@ -3,15 +3,22 @@
 // A line holding a signed entry (an exported line) is verified and stored
 // unchanged, so it keeps its original author. A line holding a bare case
 // record is published as this node's own case. Pass 1 checks every line,
-// including the chain rules, and writes nothing if any line fails; pass 2
-// applies the lines in durable batches and reports each case id only once
-// its batch is on disk.
+// including the chain rules and trust, and writes nothing if any line fails;
+// pass 2 applies the lines in durable batches and reports each case id only
+// once its batch is on disk.
+//
+// Trust: an entry's author must be accepted by this node, or vouched for by
+// a vouch entry in the same file whose author this node trusts directly.
+// The file's order need not put a vouch first: pass 2 skips authors the
+// store does not accept yet and sweeps the file once more for them after
+// the vouches are stored.
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "node/node.h"
 #include "protocol/case_json.h"
@@ -141,8 +148,18 @@ class ImportBatch {
               const std::function<void(const std::string&)>& committed)
       : node_(node), report_(report), committed_(committed) {}
 
-  Status add(uint64_t lineNo, ImportItem item) {
+  // The authors skipped because the store did not accept them yet.
+  const std::set<PublicKey>& deferred() const { return deferred_; }
+
+  // Sweep 1 takes every line, deferring entries of authors not accepted yet;
+  // sweep 2 (`only` set) takes just the entries of those authors.
+  Status add(uint64_t lineNo, ImportItem item, const std::set<PublicKey>* only) {
     bool isEntry = item.entry.has_value();
+    if (only && (!isEntry || !only->count(item.entry->header.author))) return Status::ok();
+    if (!only && isEntry && !node_.store().accepts(item.entry->header.author)) {
+      deferred_.insert(item.entry->header.author);
+      return Status::ok();
+    }
     if (size() > 0 && (isEntry != !entries_.empty() || size() >= kImportBatch)) {
       ALM_RETURN_IF_ERROR(flush());
     }
@@ -177,10 +194,12 @@ class ImportBatch {
   Status flushEntries() {
     auto results = node_.store().apply(entries_, /*sync=*/true, node_.now());
     if (!results.isOk()) return results.status();
+    std::vector<Entry> stored;
     for (size_t i = 0; i < results->size(); ++i) {
       const ApplyResult& r = (*results)[i];
       if (r.stored()) {
         announce(entries_[i]);
+        stored.push_back(entries_[i]);
       } else if (r.placement == Placement::kDuplicate && r.status.isOk()) {
         ++report_.duplicates;
       } else {
@@ -188,6 +207,7 @@ class ImportBatch {
         report_.errors.push_back("line " + std::to_string(lines_[i]) + ": " + r.status.message());
       }
     }
+    node_.published(stored);
     return Status::ok();
   }
 
@@ -205,6 +225,7 @@ class ImportBatch {
   std::vector<Entry> entries_;
   std::vector<uint64_t> lines_;
   std::vector<std::pair<Kind, Bytes>> records_;
+  std::set<PublicKey> deferred_;
 };
 
 Status requireRegularFile(const std::string& path) {
@@ -224,22 +245,37 @@ Status requireRegularFile(const std::string& path) {
 // each entry against the chain as the file would extend it.
 Status Node::checkImport(const std::string& path) {
   std::vector<std::string> errors;
+  auto error = [&](uint64_t n, const Status& st) {
+    if (errors.size() > kMaxErrorsShown) return;
+    errors.push_back(errors.size() < kMaxErrorsShown
+                         ? path + ":" + std::to_string(n) + ": " + st.message()
+                         : "(further errors not shown)");
+  };
   ChainPreview chain(*store_);
+  std::map<PublicKey, uint64_t> untrusted;  // author -> its first line
+  std::set<PublicKey> vouched;              // by authors this node trusts directly
   ALM_RETURN_IF_ERROR(forEachLine(path, [&](uint64_t n, Result<ImportItem> item) -> Status {
     Status st = item.status();
     if (st.isOk() && item->entry) {
-      st = checkEntry(*item->entry, store_->network());
-      if (st.isOk()) st = checkPayload(item->entry->header.kind, *item->entry->payload);
-      if (st.isOk()) st = chain.place(*item->entry);
+      const Entry& e = *item->entry;
+      st = checkEntry(e, store_->network());
+      if (st.isOk()) st = checkPayload(e.header.kind, *e.payload);
+      if (st.isOk()) st = chain.place(e);
       if (st.code() == Status::Code::kIOError) return st;
+      if (st.isOk() && !store_->accepts(e.header.author)) untrusted.try_emplace(e.header.author, n);
+      if (st.isOk() && e.header.kind == Kind::kVouch && store_->trusts(e.header.author)) {
+        vouched.insert(decodeVouch(*e.payload)->key);  // checked by checkPayload above
+      }
     }
-    if (!st.isOk() && errors.size() <= kMaxErrorsShown) {
-      errors.push_back(errors.size() < kMaxErrorsShown
-                           ? path + ":" + std::to_string(n) + ": " + st.message()
-                           : "(further errors not shown)");
-    }
+    if (!st.isOk()) error(n, st);
     return Status::ok();
   }));
+  for (const auto& [author, line] : untrusted) {
+    if (vouched.count(author)) continue;
+    error(line, Status::refused("author " + toHex(author) +
+                                " is not trusted by this node (allmenning trust add " +
+                                toHex(author) + ")"));
+  }
   if (errors.empty()) return Status::ok();
   std::string msg = "nothing imported; fix these lines first:";
   for (const auto& e : errors) msg += "\n  " + e;
@@ -253,13 +289,21 @@ Result<ImportReport> Node::importJsonl(const std::string& path,
   ALM_RETURN_IF_ERROR(checkImport(path));
   ImportReport report;
   ImportBatch batch(*this, report, committed);
-  ALM_RETURN_IF_ERROR(forEachLine(path, [&](uint64_t n, Result<ImportItem> item) {
-    if (!item.isOk()) return item.status().withContext(path + " changed during import");
-    ++report.lines;
-    if (progress && report.lines % 1000 == 0) progress(report.lines);
-    return batch.add(n, std::move(*item));
-  }));
+  auto sweep = [&](const std::set<PublicKey>* only) {
+    return forEachLine(path, [&](uint64_t n, Result<ImportItem> item) {
+      if (!item.isOk()) return item.status().withContext(path + " changed during import");
+      if (!only) ++report.lines;
+      if (progress && !only && report.lines % 1000 == 0) progress(report.lines);
+      return batch.add(n, std::move(*item), only);
+    });
+  };
+  ALM_RETURN_IF_ERROR(sweep(nullptr));
   ALM_RETURN_IF_ERROR(batch.flush());
+  if (!batch.deferred().empty()) {
+    std::set<PublicKey> deferred = batch.deferred();
+    ALM_RETURN_IF_ERROR(sweep(&deferred));
+    ALM_RETURN_IF_ERROR(batch.flush());
+  }
   return report;
 }
 

@@ -25,6 +25,7 @@ enum class Outcome {
   kBadPrev,    // seq == head+1 but prev differs: the author's chain forked earlier
   kFork,       // a second valid entry at a stored seq; a fork proof was recorded
   kFrozen,     // the author equivocated before; nothing more is accepted for it
+  kUntrusted,  // this node does not accept the author (not trusted, not vouched for)
   kInvalid,    // failed checkEntry or checkPayload, or had no payload
 };
 std::string outcomeName(Outcome o);
@@ -40,8 +41,8 @@ class LogStore {
   virtual ~LogStore() = default;
 
   virtual const Hash& network() const = 0;
-  // Every author this store holds entries of, sorted by author key, with
-  // `forked` set for frozen authors.
+  // Every author this store holds entries of and accepts, sorted by author
+  // key, with `forked` set for frozen authors.
   virtual Result<std::vector<AuthorHead>> heads() const = 0;
   // seq 0 when nothing of `author` is stored.
   virtual Result<Head> head(const PublicKey& author) const = 0;
@@ -56,6 +57,8 @@ class LogStore {
   // was already frozen, so a proof is relayed only once.
   virtual Result<bool> recordFork(const ForkProof& proof) = 0;
   virtual bool frozen(const PublicKey& author) const = 0;
+  // Whether entries of `author` may be stored and relayed here (trust).
+  virtual bool accepts(const PublicKey& author) const = 0;
   // The recorded fork proof of `author`, if it equivocated.
   virtual std::optional<ForkProof> forkProof(const PublicKey& author) const = 0;
 };

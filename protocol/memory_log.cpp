@@ -19,6 +19,8 @@ std::string outcomeName(Outcome o) {
       return "fork";
     case Outcome::kFrozen:
       return "frozen";
+    case Outcome::kUntrusted:
+      return "untrusted";
     case Outcome::kInvalid:
       return "invalid";
   }
@@ -91,6 +93,7 @@ ApplyOutcome MemoryLog::applyOne(Entry e) {
   // frozen author is still recognised as misbehaving.
   Status st = checkEntry(e, network_);
   if (!st.isOk()) return {Outcome::kInvalid, st, {}};
+  if (!accepts(author)) return {Outcome::kUntrusted, Status::refused("author is not trusted"), {}};
   if (frozen(author))
     return {Outcome::kFrozen, Status::refused("author is frozen after a fork"), {}};
 
@@ -122,6 +125,7 @@ ApplyOutcome MemoryLog::applyOne(Entry e) {
 Result<bool> MemoryLog::recordFork(const ForkProof& proof) {
   auto author = checkForkProof(proof, network_);
   if (!author.isOk()) return author.status();
+  if (!accepts(*author)) return false;  // as the store: only accepted authors' proofs
   return forks_.emplace(*author, proof).second;
 }
 

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "protocol/log_store.h"
@@ -25,6 +26,12 @@ class MemoryLog : public LogStore {
   Result<std::vector<ApplyOutcome>> apply(std::vector<Entry> entries) override;
   Result<bool> recordFork(const ForkProof& proof) override;
   bool frozen(const PublicKey& author) const override { return forks_.count(author) != 0; }
+  bool accepts(const PublicKey& author) const override {
+    return !trusted_ || trusted_->count(author) != 0;
+  }
+  // Accept only these authors from now on (default: every author). Vouches
+  // are the RocksDB store's business; this models direct trust only.
+  void trustOnly(std::set<PublicKey> authors) { trusted_ = std::move(authors); }
 
   std::optional<ForkProof> forkProof(const PublicKey& author) const override;
   size_t entryCount() const;
@@ -35,6 +42,7 @@ class MemoryLog : public LogStore {
   Hash network_;
   std::map<PublicKey, std::vector<Entry>> logs_;  // index i holds seq i+1
   std::map<PublicKey, ForkProof> forks_;
+  std::optional<std::set<PublicKey>> trusted_;
 };
 
 }  // namespace allmenning

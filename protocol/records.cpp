@@ -73,6 +73,42 @@ Result<ProfileRecord> decodeProfile(ByteView payload) {
   return p;
 }
 
+Status checkVouch(const VouchRecord& v) {
+  ALM_RETURN_IF_ERROR(checkProfile(ProfileRecord{v.name, v.orgnr, v.kommunenummer}));
+  if (v.orgnr.empty() && v.kommunenummer.empty()) {
+    return Status::invalid("a vouch names the body's orgnr or kommunenummer (or both)");
+  }
+  return Status::ok();
+}
+
+Bytes encodeVouch(const VouchRecord& v) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<schema::Vouch>();
+  b.setKey(capnp::Data::Reader(v.key.data(), v.key.size()));
+  b.setName(v.name);
+  if (!v.orgnr.empty()) b.setOrgnr(v.orgnr);
+  if (!v.kommunenummer.empty()) b.setKommunenummer(v.kommunenummer);
+  return canonicalBytes(b.asReader());
+}
+
+Result<VouchRecord> decodeVouch(ByteView payload) {
+  auto v = decodeCanonical<schema::Vouch>(payload, kMaxPayloadBytes, "vouch", [](auto root) {
+    auto key = root.getKey();
+    return std::pair(
+        Bytes(key.begin(), key.end()),
+        VouchRecord{
+            {}, text(root.getName()), text(root.getOrgnr()), text(root.getKommunenummer())});
+  });
+  if (!v.isOk()) return v.status();
+  auto& [key, record] = *v;
+  if (key.size() != record.key.size()) return Status::corruption("vouch: key is not 32 bytes");
+  std::copy(key.begin(), key.end(), record.key.begin());
+  Status st = checkVouch(record);
+  if (!st.isOk()) return Status::corruption("vouch: " + st.message());
+  ALM_RETURN_IF_ERROR(requireSameEncoding(payload, encodeVouch(record), "vouch"));
+  return record;
+}
+
 Status checkPayload(Kind kind, ByteView payload) {
   switch (kind) {
     case Kind::kCase:
@@ -81,6 +117,8 @@ Status checkPayload(Kind kind, ByteView payload) {
       return decodeRetract(payload).status();
     case Kind::kProfile:
       return decodeProfile(payload).status();
+    case Kind::kVouch:
+      return decodeVouch(payload).status();
     default:
       return Status::corruption("entries of kind " + kindName(kind) +
                                 " are not supported by this version");

@@ -28,6 +28,19 @@ Status checkProfile(const ProfileRecord& p);
 Bytes encodeProfile(const ProfileRecord& p);
 Result<ProfileRecord> decodeProfile(ByteView payload);
 
+// One body vouching for another's key. Nodes that trust the voucher directly
+// accept the vouched key's entries too; vouches do not chain further.
+struct VouchRecord {
+  PublicKey key{};
+  std::string name;
+  std::string orgnr;  // at least one of orgnr and kommunenummer is set
+  std::string kommunenummer;
+};
+// Validates the fields: the profile rules, plus orgnr or kommunenummer.
+Status checkVouch(const VouchRecord& v);
+Bytes encodeVouch(const VouchRecord& v);
+Result<VouchRecord> decodeVouch(ByteView payload);
+
 // Checks that `payload` is a valid record of `kind`. Kinds this version does
 // not implement are refused, so nothing unchecked is ever stored.
 Status checkPayload(Kind kind, ByteView payload);

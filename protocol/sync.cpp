@@ -102,9 +102,11 @@ Effects SyncSession::onTick(int64_t now) {
   return fx;
 }
 
-Effects SyncSession::onLocalAccepted(const std::vector<Entry>& entries, int64_t) {
+Effects SyncSession::onLocalAccepted(const std::vector<Entry>& entries, int64_t now) {
   Effects fx;
-  if (state_ == SessionState::kOpen) sendEntries(entries, fx);
+  if (state_ != SessionState::kOpen) return fx;
+  sendEntries(entries, fx);
+  recheckTrust(entries, now, fx);
   return fx;
 }
 
@@ -137,7 +139,12 @@ void SyncSession::onHello(const Hello& m, int64_t, Effects& fx) {
 void SyncSession::onHeads(const Heads& m, int64_t now, Effects& fx) {
   // Bounded by the decoder's kMaxHeadsPerMessage.
   std::set<PublicKey> proofsSent;  // one proof per author, however often it is listed
+  headsSeen_ = true;
   for (const AuthorHead& h : m.heads) {
+    noteClaim(h.author, h.seq);
+    // Not stored, not relayed, not asked for: remembered in claims_ in case
+    // a vouch makes the author acceptable later (recheckTrust).
+    if (!log_.accepts(h.author)) continue;
     if (log_.frozen(h.author)) {
       // The peer holds entries of an author we know equivocated, and does
       // not know it yet: this is how a lost ForkProof is made up for.
@@ -168,6 +175,9 @@ void SyncSession::onHeads(const Heads& m, int64_t now, Effects& fx) {
 }
 
 void SyncSession::onWant(const Want& m, Effects& fx) {
+  // Nothing of an author this node does not accept is relayed, even if an
+  // earlier trust left entries of it in the store.
+  if (!log_.accepts(m.author)) return;
   auto head = log_.head(m.author);
   if (!head.isOk())
     return fail(ErrorCode::kBadRequest, "local store: " + head.status().message(), fx);
@@ -241,6 +251,10 @@ void SyncSession::onEntries(const Entries& m, int64_t now, Effects& fx) {
         break;
       case Outcome::kFrozen:
         break;
+      case Outcome::kUntrusted:
+        // Not misbehaviour: the peer may trust whom we do not.
+        noteClaim(e.header.author, e.header.seq);
+        break;
       case Outcome::kInvalid:
         // Honest peers check every entry before relaying it, so an invalid
         // one means this peer is broken or hostile.
@@ -259,6 +273,7 @@ void SyncSession::onEntries(const Entries& m, int64_t now, Effects& fx) {
     }
   }
   if (invalid) return fail(ErrorCode::kBadEntry, invalid->message(), fx);
+  recheckTrust(fx.accepted, now, fx);
   requestMissing(now, fx);
 }
 
@@ -283,7 +298,52 @@ void SyncSession::sendHeads(Effects& fx) {
 }
 
 void SyncSession::sendEntries(const std::vector<Entry>& entries, Effects& fx) {
+  for (const Entry& e : entries) noteClaim(e.header.author, e.header.seq);
   for (Entries& m : pack(entries)) fx.send.push_back(std::move(m));
+}
+
+void SyncSession::noteClaim(const PublicKey& author, uint64_t seq) {
+  auto it = claims_.find(author);
+  if (it == claims_.end()) {
+    if (claims_.size() >= config_.maxPeerAuthors) return;
+    it = claims_.emplace(author, 0).first;
+  }
+  it->second = std::max(it->second, seq);
+}
+
+// A vouch just accepted may make authors acceptable that the peer offered
+// before: ask for them now rather than at the next Heads.
+void SyncSession::recheckTrust(const std::vector<Entry>& accepted, int64_t now, Effects& fx) {
+  bool vouched = std::any_of(accepted.begin(), accepted.end(),
+                             [](const Entry& e) { return e.header.kind == Kind::kVouch; });
+  if (!vouched) return;
+  for (const auto& [author, seq] : claims_) {
+    if (!log_.accepts(author) || log_.frozen(author)) continue;
+    auto mine = log_.head(author);
+    if (mine.isOk()) notePeerHas(author, seq, mine->seq);
+  }
+  requestMissing(now, fx);
+}
+
+std::optional<PeerLag> SyncSession::lag() const {
+  if (!headsSeen_) return std::nullopt;
+  auto heads = log_.heads();
+  if (!heads.isOk()) return std::nullopt;
+  PeerLag lag;
+  std::map<PublicKey, uint64_t> mine;
+  for (const AuthorHead& h : *heads) {
+    mine[h.author] = h.seq;
+    auto it = claims_.find(h.author);
+    uint64_t theirs = it == claims_.end() ? 0 : it->second;
+    if (h.seq > theirs) lag.behind += h.seq - theirs;
+  }
+  for (const auto& [author, seq] : claims_) {
+    if (!log_.accepts(author)) continue;
+    auto it = mine.find(author);
+    uint64_t ours = it == mine.end() ? 0 : it->second;
+    if (seq > ours) lag.ahead += seq - ours;
+  }
+  return lag;
 }
 
 // Sends Wants for authors where the peer is ahead, oldest author key first,

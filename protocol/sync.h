@@ -38,6 +38,14 @@ struct Effects {
   std::optional<PeerError> disconnect;  // set once: close the connection
 };
 
+// How far a peer is from this node, by its last Heads and what was
+// exchanged since: entries it has that we lack, and entries we have that it
+// lacks. Authors this node does not accept are left out.
+struct PeerLag {
+  uint64_t ahead = 0;
+  uint64_t behind = 0;
+};
+
 // Peer session states.
 //
 //            onConnected: send Hello, Heads
@@ -75,6 +83,8 @@ class SyncSession {
   Effects onLocalFork(const ForkProof& proof);
 
   SessionState state() const { return state_; }
+  // nullopt until the peer's first Heads arrived, or on a local read error.
+  std::optional<PeerLag> lag() const;
 
  private:
   struct InFlight {
@@ -93,6 +103,8 @@ class SyncSession {
   void requestMissing(int64_t now, Effects& fx);
   void probe(const PublicKey& author, uint64_t seq, int64_t now, Effects& fx);
   void notePeerHas(const PublicKey& author, uint64_t seq, uint64_t mySeq);
+  void noteClaim(const PublicKey& author, uint64_t seq);
+  void recheckTrust(const std::vector<Entry>& accepted, int64_t now, Effects& fx);
   void fail(ErrorCode code, const std::string& text, Effects& fx);
 
   LogStore& log_;
@@ -102,6 +114,10 @@ class SyncSession {
   std::map<PublicKey, uint64_t> peerHeads_;  // highest seq the peer has shown
   std::set<PublicKey> behind_;               // authors where the peer may be ahead
   std::map<PublicKey, InFlight> inFlight_;   // at most maxWantsInFlight
+  // Every head the peer has shown or been sent, trusted or not, for lag()
+  // and for fetching an author once a vouch makes it acceptable.
+  std::map<PublicKey, uint64_t> claims_;  // at most maxPeerAuthors
+  bool headsSeen_ = false;
 };
 
 // Wire form <-> entries.

@@ -26,6 +26,12 @@ class Store::Writer {
     ApplyResult r;
     r.status = checkEntry(e, s_.network_);
     if (!r.status.isOk()) return r;
+    // After checkEntry, so a forged entry is still reported as invalid.
+    if (!accepts(e.header.author)) {
+      r.untrusted = true;
+      r.status = Status::refused("entry " + describe(e) + ": author is not trusted by this node");
+      return r;
+    }
     auto head = headOf(e.header.author);
     if (!head.isOk()) return head.status();
     std::optional<Hash> atSeq;
@@ -69,7 +75,9 @@ class Store::Writer {
     rocksdb::WriteOptions options;
     options.sync = sync;
     ALM_RETURN_IF_ERROR(fromRocks(s_.db_->Write(options, &batch_), "writing batch"));
+    std::lock_guard lock(s_.stateMu_);
     s_.frozen_.insert(newlyFrozen_.begin(), newlyFrozen_.end());
+    for (const auto& [vouchee, voucher] : newVouches_) s_.vouchers_[vouchee].insert(voucher);
     return Status::ok();
   }
 
@@ -85,6 +93,17 @@ class Store::Writer {
 
   bool frozen(const PublicKey& author) const {
     return s_.frozen(author) || newlyFrozen_.count(author) != 0;
+  }
+
+  // The store's answer, plus vouches earlier in this batch, so a batch may
+  // carry a vouch and the vouched author's first entries.
+  bool accepts(const PublicKey& author) const {
+    if (s_.accepts(author)) return true;
+    auto [begin, end] = newVouches_.equal_range(author);
+    for (auto it = begin; it != end; ++it) {
+      if (s_.trusts(it->second)) return true;
+    }
+    return false;
   }
 
   // A second valid entry at a stored seq: the stored one and `e` are the
@@ -145,10 +164,14 @@ class Store::Writer {
       case Kind::kCase:
       case Kind::kRetract:
         return updateCase(e);
-      case Kind::kProfile: {
-        std::string seq;
-        appendBigEndian64(seq, h.seq);
-        batch_.Put(s_.cf_->profiles, keys::author(h.author), seq);
+      case Kind::kProfile:
+        batch_.Put(s_.cf_->profiles, keys::author(h.author), keys::seqValue(h.seq));
+        return Status::ok();
+      case Kind::kVouch: {
+        auto v = decodeVouch(*e.payload);
+        if (!v.isOk()) return v.status();
+        batch_.Put(s_.cf_->vouches, keys::vouch(v->key, h.author), keys::seqValue(h.seq));
+        newVouches_.emplace(v->key, h.author);
         return Status::ok();
       }
       default:
@@ -203,10 +226,12 @@ class Store::Writer {
   std::map<std::pair<PublicKey, uint64_t>, Entry> added_;
   std::map<std::string, CaseState> cases_;
   std::set<PublicKey> newlyFrozen_;
+  std::multimap<PublicKey, PublicKey> newVouches_;  // vouchee -> voucher
 };
 
 Result<std::vector<ApplyResult>> Store::apply(std::vector<Entry> entries, bool sync,
                                               int64_t receivedAt) {
+  std::lock_guard lock(writeMu_);
   Writer writer(*this, receivedAt);
   std::vector<ApplyResult> results;
   results.reserve(entries.size());
@@ -224,7 +249,10 @@ Result<std::vector<ApplyResult>> Store::apply(std::vector<Entry> entries, bool s
 Result<bool> Store::recordFork(const ForkProof& proof) {
   auto author = checkForkProof(proof, network_);
   if (!author.isOk()) return author.status();
-  if (frozen(*author)) return false;
+  std::lock_guard lock(writeMu_);
+  // A proof costs its sender nothing but two signatures under a fresh key:
+  // only authors this node accepts are worth storing or relaying.
+  if (frozen(*author) || !accepts(*author)) return false;
   Writer writer(*this, 0);
   writer.addFork(*author, proof);
   ALM_RETURN_IF_ERROR(writer.commit(/*sync=*/true));

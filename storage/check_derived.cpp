@@ -31,6 +31,18 @@ Status compareFamily(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, size_t ex
   return Status::ok();
 }
 
+// A family whose every value is the seq (BE64) of the entry that set it.
+Status compareSeqFamily(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
+                        const std::map<std::string, uint64_t>& expected) {
+  return compareFamily(db, cf, expected.size(), [&](std::string_view k, std::string_view v) {
+    auto it = expected.find(std::string(k));
+    bool same = it != expected.end() && v.size() == 8 && readBigEndian64(v) == it->second;
+    return same ? Status::ok()
+                : Status::corruption(cf->GetName() + ": " + printable(k) +
+                                     " does not match the log");
+  });
+}
+
 }  // namespace
 
 Status Store::checkDerived(const DerivedState& expected) const {
@@ -48,6 +60,8 @@ Status Store::checkDerived(const DerivedState& expected) const {
                    ? Status::ok()
                    : Status::corruption("versions: unexpected key " + printable(k));
       }));
+  ALM_RETURN_IF_ERROR(compareSeqFamily(*db_, cf_->profiles, expected.profiles));
+  ALM_RETURN_IF_ERROR(compareSeqFamily(*db_, cf_->vouches, expected.vouches));
   for (IndexFamily f : kIndexFamilies) {
     size_t count = 0;
     for (const auto& [family, key] : expected.indexKeys) count += family == static_cast<int>(f);

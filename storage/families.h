@@ -26,6 +26,9 @@ struct Store::Families {
   rocksdb::ColumnFamilyHandle* profiles = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   rocksdb::ColumnFamilyHandle* forks = nullptr;
+  rocksdb::ColumnFamilyHandle* vouches = nullptr;
+  rocksdb::ColumnFamilyHandle* trust = nullptr;
+  rocksdb::ColumnFamilyHandle* peers = nullptr;
   rocksdb::ColumnFamilyHandle* index(IndexFamily f) const {
     switch (f) {
       case IndexFamily::kCpv:

@@ -61,6 +61,16 @@ Status Store::loadForks() {
   return fromRocks(it->status(), "reading forks");
 }
 
+bool Store::frozen(const PublicKey& author) const {
+  std::lock_guard lock(stateMu_);
+  return frozen_.count(author) != 0;
+}
+
+std::set<PublicKey> Store::frozenAuthors() const {
+  std::lock_guard lock(stateMu_);
+  return frozen_;
+}
+
 Result<std::optional<ForkProof>> Store::forkProof(const PublicKey& author) const {
   auto v = get(cf_->forks, keys::author(author));
   if (!v.isOk()) return v.status();

@@ -37,6 +37,16 @@ inline std::string index(std::string_view value, const PublicKey& a, std::string
   return std::string(value) + '\0' + caseKey(a, id);
 }
 
+inline std::string vouch(const PublicKey& vouchee, const PublicKey& voucher) {
+  return author(vouchee) + author(voucher);
+}
+
+inline std::string seqValue(uint64_t seq) {
+  std::string v;
+  appendBigEndian64(v, seq);
+  return v;
+}
+
 inline std::string headValue(uint64_t seq, const Hash& hash) {
   std::string v;
   appendBigEndian64(v, seq);

@@ -12,9 +12,10 @@
 namespace allmenning {
 namespace {
 
-constexpr const char* kFamilyNames[] = {
-    "entries",    "payloads",   "heads",       "cases",    "versions", "idx_cpv", "idx_procedure",
-    "idx_sector", "idx_status", "idx_kommune", "profiles", "meta",     "forks"};
+constexpr const char* kFamilyNames[] = {"entries",    "payloads",    "heads",         "cases",
+                                        "versions",   "idx_cpv",     "idx_procedure", "idx_sector",
+                                        "idx_status", "idx_kommune", "profiles",      "meta",
+                                        "forks",      "vouches",     "trust",         "peers"};
 constexpr std::string_view kFormatVersion = "1";
 
 rocksdb::Options databaseOptions() {
@@ -78,14 +79,16 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& n
   auto cf = std::make_unique<Families>();
   for (auto* h : handles) cf->owned.emplace_back(h);
   rocksdb::ColumnFamilyHandle** slots[] = {
-      &cf->entries,  &cf->payloads,     &cf->heads,     &cf->cases,     &cf->versions,
-      &cf->idxCpv,   &cf->idxProcedure, &cf->idxSector, &cf->idxStatus, &cf->idxKommune,
-      &cf->profiles, &cf->meta,         &cf->forks};
+      &cf->entries,   &cf->payloads,   &cf->heads,        &cf->cases,
+      &cf->versions,  &cf->idxCpv,     &cf->idxProcedure, &cf->idxSector,
+      &cf->idxStatus, &cf->idxKommune, &cf->profiles,     &cf->meta,
+      &cf->forks,     &cf->vouches,    &cf->trust,        &cf->peers};
   for (size_t i = 0; i < std::size(slots); ++i) *slots[i] = handles[i + 1];
   std::unique_ptr<Store> store(
       new Store(network, std::unique_ptr<rocksdb::DB>(raw), std::move(cf)));
   ALM_RETURN_IF_ERROR(store->checkMeta(dir, mode));
   ALM_RETURN_IF_ERROR(store->loadForks());
+  ALM_RETURN_IF_ERROR(store->loadTrust());
   return store;
 }
 

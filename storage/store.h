@@ -12,10 +12,15 @@
 //   profiles  author                    -> seq(BE64) of the latest profile entry
 //   forks     author                    -> the author's fork proof: sigA(64) || sigB(64)
 //                                          || lenA(BE16) || headerA || headerB
+//   vouches   vouchee|voucher            -> seq(BE64) of the voucher's latest vouch for it
+//   trust     author                    -> name given with `trust add` (may be empty)
+//   peers     key                       -> "host:port" this node dials
 //   meta      "format"                  -> "1"
 //             "network"                 -> network id (32)
 //
-// apply() is the one path that writes entries: it checks every entry with
+// apply() is the one path that writes entries: it accepts entries only of
+// authors this node accepts (trusted directly, or vouched for by a directly
+// trusted author), checks every entry with
 // the protocol rules and commits all accepted entries, heads and index
 // changes in one atomic WriteBatch. When it meets a second entry at a stored
 // seq it writes the fork proof into that same batch and freezes the author.
@@ -24,6 +29,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -57,6 +63,20 @@ struct DerivedState {
   std::map<std::string, CaseState> cases;           // keys::caseKey -> state (receivedAt ignored)
   std::set<std::string> versions;                   // keys::version
   std::set<std::pair<int, std::string>> indexKeys;  // (IndexFamily, keys::index)
+  std::map<std::string, uint64_t> profiles;         // keys::author -> seq of the latest profile
+  std::map<std::string, uint64_t> vouches;          // keys::vouch -> seq of the latest vouch
+};
+
+// A key this node trusts directly, with the name given when it was added.
+struct TrustedKey {
+  PublicKey key{};
+  std::string name;
+};
+
+// A peer this node dials.
+struct PeerAddress {
+  PublicKey key{};
+  std::string address;  // "host:port"
 };
 
 struct SearchFilter {
@@ -75,6 +95,7 @@ struct ApplyResult {
   Placement placement = Placement::kNext;
   Status status;                  // non-ok when the entry was refused
   bool frozen = false;            // refused because its author equivocated earlier
+  bool untrusted = false;         // refused because this node does not accept its author
   std::optional<ForkProof> fork;  // set with kFork: the proof this call recorded
   bool stored() const { return status.isOk() && placement == Placement::kNext; }
 };
@@ -123,9 +144,9 @@ class Store {
 
   // Forks. An author is frozen once a fork proof of it is stored: apply()
   // then refuses every entry of it that is not an exact copy of a stored one.
-  bool frozen(const PublicKey& author) const { return frozen_.count(author) != 0; }
+  bool frozen(const PublicKey& author) const;
   // Frozen authors, sorted. Held in memory (32 bytes each), loaded at open.
-  const std::set<PublicKey>& frozenAuthors() const { return frozen_; }
+  std::set<PublicKey> frozenAuthors() const;
   // The stored proof of `author`; nullopt when it is not frozen.
   Result<std::optional<ForkProof>> forkProof(const PublicKey& author) const;
   // Verifies `proof` (checkForkProof), stores it durably and freezes its
@@ -134,6 +155,23 @@ class Store {
   Result<bool> recordFork(const ForkProof& proof);
   // Calls `fn` for every stored proof in author order, decoded or not.
   Status forEachFork(const std::function<Status(const PublicKey&, Result<ForkProof>)>& fn) const;
+
+  // Trust. A key is trusted directly (trust / distrust), or vouched for by a
+  // vouch entry of a directly trusted author; vouches do not chain. Both
+  // are held in memory, loaded at open. Distrusting a key stops accepting
+  // and relaying its entries; what is stored stays, so the logs still verify.
+  Status trust(const PublicKey& key, const std::string& name);
+  Result<bool> distrust(const PublicKey& key);  // false: it was not trusted
+  Result<std::vector<TrustedKey>> trusted() const;
+  bool trusts(const PublicKey& key) const;
+  bool accepts(const PublicKey& author) const;
+  // Every author with a stored vouch for `key`, sorted, trusted or not.
+  std::vector<PublicKey> vouchersOf(const PublicKey& key) const;
+
+  // Peers this node dials, sorted by key. add replaces the address.
+  Status addPeer(const PeerAddress& peer);
+  Result<bool> removePeer(const PublicKey& key);  // false: no such peer
+  Result<std::vector<PeerAddress>> peers() const;
 
   // Calls `fn` for every stored entry, author by author in key order, seq
   // ascending. Stops at the first non-ok status and returns it.
@@ -157,14 +195,24 @@ class Store {
   Status checkMeta(const std::string& dir, Mode mode);
   Result<bool> matches(const CaseKey& key, const SearchFilter& filter, int64_t* received) const;
   Status loadForks();
+  Status loadTrust();
+  bool acceptsLocked(const PublicKey& author) const;
 
   Hash network_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<Families> cf_;
-  // Mirrors the forks family; updated only after a batch that adds a proof
-  // is committed, so it never claims more than the disk holds. Unguarded,
-  // like the Writer's read-then-write: callers use a Store from one thread.
+  // One writer at a time: apply, recordFork, trust and distrust hold it, so
+  // the Writer's read-then-write sees no other writer. Readers need no lock
+  // (RocksDB reads are thread-safe); the running node writes from its
+  // network thread and its admin thread.
+  std::mutex writeMu_;
+  // Guards the in-memory sets below. Each mirrors a family and is updated
+  // only after the write that changes the family is committed, so it never
+  // claims more than the disk holds.
+  mutable std::mutex stateMu_;
   std::set<PublicKey> frozen_;
+  std::set<PublicKey> trusted_;
+  std::map<PublicKey, std::set<PublicKey>> vouchers_;  // vouchee -> vouchers
 };
 
 }  // namespace allmenning

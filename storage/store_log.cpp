@@ -14,9 +14,11 @@ Result<std::vector<AuthorHead>> StoreLog::heads() const {
   // a peer learns of the fork from Heads when the ForkProof push was lost.
   std::map<PublicKey, AuthorHead> all;
   for (const auto& [author, head] : *stored) {
+    if (!store_.accepts(author)) continue;  // kept, but no longer relayed
     all[author] = AuthorHead{author, head.seq, head.hash, store_.frozen(author)};
   }
   for (const PublicKey& author : store_.frozenAuthors()) {
+    if (!store_.accepts(author)) continue;
     all.try_emplace(author, AuthorHead{author, 0, Hash{}, true});
   }
   std::vector<AuthorHead> out;
@@ -43,6 +45,7 @@ ApplyOutcome toOutcome(ApplyResult r) {
   if (r.stored()) return {Outcome::kAccepted, Status::ok(), {}};
   // Frozen is decided before placement, so its placement field says nothing.
   if (r.frozen) return {Outcome::kFrozen, std::move(r.status), {}};
+  if (r.untrusted) return {Outcome::kUntrusted, std::move(r.status), {}};
   switch (r.placement) {
     case Placement::kDuplicate:
       return {Outcome::kDuplicate, std::move(r.status), {}};

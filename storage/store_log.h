@@ -38,6 +38,7 @@ class StoreLog : public LogStore {
   // the check cannot freeze an author with a bogus proof.
   Result<bool> recordFork(const ForkProof& proof) override { return store_.recordFork(proof); }
   bool frozen(const PublicKey& author) const override { return store_.frozen(author); }
+  bool accepts(const PublicKey& author) const override { return store_.accepts(author); }
   // A read error gives nullopt: the interface has no error path here, and
   // the caller only loses one chance to relay the proof; the next Heads
   // exchange asks again.

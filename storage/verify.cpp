@@ -66,6 +66,16 @@ class ChainChecker {
  private:
   // Replays what Store::apply derives from a case or retract entry.
   Status derive(const Entry& e) {
+    if (e.header.kind == Kind::kProfile) {
+      derived_.profiles[keys::author(e.header.author)] = e.header.seq;
+      return Status::ok();
+    }
+    if (e.header.kind == Kind::kVouch) {
+      auto v = decodeVouch(*e.payload);
+      if (!v.isOk()) return v.status();
+      derived_.vouches[keys::vouch(v->key, e.header.author)] = e.header.seq;
+      return Status::ok();
+    }
     if (e.header.kind != Kind::kCase && e.header.kind != Kind::kRetract) return Status::ok();
     auto id = caseIdOfPayload(e.header.kind, *e.payload);
     if (!id.isOk()) return id.status();

@@ -1,5 +1,6 @@
 #include "node/net/p2p_node.h"
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <exception>
@@ -20,6 +21,7 @@ struct P2PNode::DialSlot {
   tcp::socket socket;        // while connecting
   asio::steady_timer timer;  // backoff wait, then the connect deadline
   std::chrono::milliseconds backoff;
+  bool forgotten = false;  // dropped by forget(); its pending handlers do nothing
 };
 
 P2PNode::P2PNode(const SecretKey& identity, const Hash& network, LogStore& store, PeerPolicy policy,
@@ -31,6 +33,7 @@ P2PNode::P2PNode(const SecretKey& identity, const Hash& network, LogStore& store
       config_(std::move(config)),
       random_(std::move(random)),
       clock_(std::move(clock)),
+      wallClock_(config_.wallClock ? config_.wallClock : systemMsClock()),
       acceptor_(io_),
       acceptRetry_(io_) {}
 
@@ -52,10 +55,7 @@ Status P2PNode::start() {
   port_ = acceptor_.local_endpoint(ec).port();
   logLine("p2p event=listen port=" + std::to_string(port_));
   accept();
-  for (const DialPeer& p : config_.peers) {
-    slots_.push_back(std::make_unique<DialSlot>(io_, p, config_.reconnectMin));
-    dial(*slots_.back());
-  }
+  for (const DialPeer& p : config_.peers) addSlot(p);
   return Status::ok();
 }
 
@@ -87,7 +87,58 @@ void P2PNode::publish(std::vector<Entry> entries) {
   });
 }
 
+void P2PNode::dial(DialPeer peer) {
+  asio::post(io_, [this, peer = std::move(peer)] {
+    if (stopped_) return;
+    for (const auto& slot : slots_) {
+      if (slot->peer.key == peer.key && slot->peer.host == peer.host &&
+          slot->peer.port == peer.port)
+        return;
+    }
+    dropSlots(peer.key);
+    addSlot(peer);
+  });
+}
+
+void P2PNode::forget(const PublicKey& key) {
+  asio::post(io_, [this, key] {
+    dropSlots(key);
+    // close() erases from peers_ through onClosed, so walk a snapshot.
+    std::vector<std::shared_ptr<PeerConnection>> doomed;
+    for (const auto& [id, peer] : peers_) {
+      // A dialed connection still in its handshake has no proven key yet.
+      bool ours = peer.conn->peerKey() == key || (peer.slot && peer.slot->forgotten);
+      if (ours) doomed.push_back(peer.conn);
+    }
+    for (const auto& conn : doomed) conn->close(CloseKind::kShutdown, "peer forgotten");
+  });
+}
+
 size_t P2PNode::openPeers() const { return openSessions().size(); }
+
+std::vector<PeerStatus> P2PNode::peerStatus() const {
+  std::vector<PeerStatus> out;
+  for (const auto& conn : openSessions()) {
+    PeerStatus s;
+    s.key = conn->peerKey();
+    error_code ec;
+    s.address =
+        conn->remote().address().to_string(ec) + ":" + std::to_string(conn->remote().port());
+    s.dialed = conn->dialed();
+    s.since = conn->openedAt();
+    s.bytesIn = conn->bytesIn();
+    s.bytesOut = conn->bytesOut();
+    if (auto lag = conn->lag()) {
+      s.lagKnown = true;
+      s.ahead = lag->ahead;
+      s.behind = lag->behind;
+    }
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PeerStatus& a, const PeerStatus& b) { return a.key < b.key; });
+  return out;
+}
 
 // Cancelling everything leaves the io_context without work, so run() returns
 // once the aborted handlers have run.
@@ -142,7 +193,7 @@ void P2PNode::onAccept(tcp::socket socket) {
   addConnection(std::move(socket), nullptr);
 }
 
-void P2PNode::addConnection(tcp::socket socket, DialSlot* slot) {
+void P2PNode::addConnection(tcp::socket socket, SlotPtr slot) {
   PeerConnection::Params p;
   p.identity = &identity_;
   p.network = network_;
@@ -151,60 +202,80 @@ void P2PNode::addConnection(tcp::socket socket, DialSlot* slot) {
   if (slot) p.expectedKey = slot->peer.key;
   p.config = config_.connection;
   p.clock = clock_;
+  p.wallClock = wallClock_;
   p.random = random_;
   uint64_t id = nextId_++;
   auto conn = std::make_shared<PeerConnection>(std::move(socket), std::move(p),
                                                static_cast<PeerHost&>(*this), id);
-  peers_[id] = Peer{conn, slot};
+  peers_[id] = Peer{conn, std::move(slot)};
   conn->start();
 }
 
 // ---- Dialing -----------------------------------------------------------------
 
-void P2PNode::dial(DialSlot& slot) {
-  if (stopped_) return;
-  slot.resolver.async_resolve(
-      slot.peer.host, std::to_string(slot.peer.port),
-      [this, &slot](const error_code& ec, const tcp::resolver::results_type& results) {
-        if (stopped_) return;
+void P2PNode::addSlot(const DialPeer& peer) {
+  slots_.push_back(std::make_shared<DialSlot>(io_, peer, config_.reconnectMin));
+  connect(slots_.back());
+}
+
+// The slot leaves slots_ at once; handlers still queued hold it alive and
+// see `forgotten`. Its connections are left to the caller.
+void P2PNode::dropSlots(const PublicKey& key) {
+  std::erase_if(slots_, [&](const SlotPtr& slot) {
+    if (slot->peer.key != key) return false;
+    slot->forgotten = true;
+    error_code ignored;
+    slot->resolver.cancel();
+    slot->socket.close(ignored);
+    slot->timer.cancel();
+    return true;
+  });
+}
+
+void P2PNode::connect(const SlotPtr& slot) {
+  if (stopped_ || slot->forgotten) return;
+  slot->resolver.async_resolve(
+      slot->peer.host, std::to_string(slot->peer.port),
+      [this, slot](const error_code& ec, const tcp::resolver::results_type& results) {
+        if (stopped_ || slot->forgotten) return;
         if (ec) return redial(slot, "resolve: " + ec.message());
         // A connect to a black hole can hang for minutes; the handshake
         // deadline bounds it too.
-        slot.timer.expires_after(config_.connection.handshakeTimeout);
-        slot.timer.async_wait([&slot](const error_code& tec) {
+        slot->timer.expires_after(config_.connection.handshakeTimeout);
+        slot->timer.async_wait([slot](const error_code& tec) {
           error_code ignored;
-          if (!tec) slot.socket.close(ignored);
+          if (!tec) slot->socket.close(ignored);
         });
         asio::async_connect(
-            slot.socket, results,
-            [this, &slot](const error_code& cec, const tcp::endpoint&) { onConnected(slot, cec); });
+            slot->socket, results,
+            [this, slot](const error_code& cec, const tcp::endpoint&) { onConnected(slot, cec); });
       });
 }
 
-void P2PNode::onConnected(DialSlot& slot, const error_code& ec) {
-  slot.timer.cancel();
-  if (stopped_) return;
+void P2PNode::onConnected(const SlotPtr& slot, const error_code& ec) {
+  slot->timer.cancel();
+  if (stopped_ || slot->forgotten) return;
   if (ec) return redial(slot, "connect: " + ec.message());
-  addConnection(std::move(slot.socket), &slot);
+  addConnection(std::move(slot->socket), slot);
 }
 
 // Exponential backoff with jitter, so peers that lost the same hub do not
 // all knock on its door in the same millisecond.
-void P2PNode::redial(DialSlot& slot, const std::string& why) {
-  if (stopped_) return;
+void P2PNode::redial(const SlotPtr& slot, const std::string& why) {
+  if (stopped_ || slot->forgotten) return;
   uint32_t r = 0;
   random_(std::span<uint8_t>(reinterpret_cast<uint8_t*>(&r), sizeof r));
   double factor = 0.5 + 0.5 * (static_cast<double>(r) / 4294967295.0);
-  auto wait = std::chrono::milliseconds(static_cast<int64_t>(slot.backoff.count() * factor));
-  slot.backoff = std::min(slot.backoff * 2, config_.reconnectMax);
-  logLine("p2p event=redial host=" + slot.peer.host + ":" + std::to_string(slot.peer.port) +
+  auto wait = std::chrono::milliseconds(static_cast<int64_t>(slot->backoff.count() * factor));
+  slot->backoff = std::min(slot->backoff * 2, config_.reconnectMax);
+  logLine("p2p event=redial host=" + slot->peer.host + ":" + std::to_string(slot->peer.port) +
           " in_ms=" + std::to_string(wait.count()) + " reason=\"" + why + "\"");
   // The socket was moved into a connection or closed by the deadline;
   // each attempt starts from a fresh one.
-  slot.socket = tcp::socket(io_);
-  slot.timer.expires_after(wait);
-  slot.timer.async_wait([this, &slot](const error_code& ec) {
-    if (!ec) dial(slot);
+  slot->socket = tcp::socket(io_);
+  slot->timer.expires_after(wait);
+  slot->timer.async_wait([this, slot](const error_code& ec) {
+    if (!ec) connect(slot);
   });
 }
 
@@ -241,9 +312,9 @@ void P2PNode::onClosed(PeerConnection& conn, CloseKind kind, const std::string& 
   event(conn, PeerEvent::Kind::kClosed, kind, why);
   auto it = peers_.find(conn.id());
   if (it == peers_.end()) return;
-  DialSlot* slot = it->second.slot;
+  SlotPtr slot = std::move(it->second.slot);
   peers_.erase(it);  // the caller holds its own reference to `conn`
-  if (slot) redial(*slot, closeKindName(kind) + ": " + why);
+  if (slot) redial(slot, closeKindName(kind) + ": " + why);
 }
 
 // A snapshot: pushing to one connection may close it (backlog), which erases

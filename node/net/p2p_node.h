@@ -23,16 +23,10 @@
 #include <vector>
 
 #include "node/net/peer_connection.h"
+#include "node/network_view.h"
 #include "protocol/status.h"
 
 namespace allmenning {
-
-// A peer this node dials, and the key it must prove.
-struct DialPeer {
-  std::string host;
-  uint16_t port = 0;
-  PublicKey key{};
-};
 
 // A connection opened or closed, for observers (logs, tests, a status view).
 struct PeerEvent {
@@ -54,6 +48,7 @@ struct P2PConfig {
   std::chrono::milliseconds banTime{60'000};  // zero: never ban
   size_t maxPeers = 64;                       // open connections, both directions
   ConnectionConfig connection;
+  MsClock wallClock;  // ms since the epoch, for PeerStatus::since; empty: system clock
 
   // Observers, called on the node's thread. Keep them short.
   std::function<void(const std::vector<Entry>&)> onAccepted;  // received from peers
@@ -89,23 +84,35 @@ class P2PNode : private PeerHost {
   void publish(std::vector<Entry> entries);
   // Runs `fn` on the node's thread (e.g. to read or write the store).
   void post(std::function<void()> fn);
+  // Starts dialing `peer`, with reconnect and backoff, unless it is dialed
+  // already at that address; a new address for a dialed key replaces the old.
+  void dial(DialPeer peer);
+  // Stops dialing `key` and closes every connection with it, either way.
+  void forget(const PublicKey& key);
 
   // Node thread only.
   size_t openPeers() const;
+  // Open sessions, sorted by key.
+  std::vector<PeerStatus> peerStatus() const;
 
  private:
+  // Shared with the handlers of its pending resolve, connect and timer, so
+  // forget() can drop a slot while they are still queued.
   struct DialSlot;
+  using SlotPtr = std::shared_ptr<DialSlot>;
   struct Peer {
     std::shared_ptr<PeerConnection> conn;
-    DialSlot* slot = nullptr;  // set for dialed connections
+    SlotPtr slot;  // set for dialed connections
   };
 
   void accept();
   void onAccept(boost::asio::ip::tcp::socket socket);
-  void dial(DialSlot& slot);
-  void onConnected(DialSlot& slot, const boost::system::error_code& ec);
-  void redial(DialSlot& slot, const std::string& why);
-  void addConnection(boost::asio::ip::tcp::socket socket, DialSlot* slot);
+  void addSlot(const DialPeer& peer);
+  void dropSlots(const PublicKey& key);
+  void connect(const SlotPtr& slot);
+  void onConnected(const SlotPtr& slot, const boost::system::error_code& ec);
+  void redial(const SlotPtr& slot, const std::string& why);
+  void addConnection(boost::asio::ip::tcp::socket socket, SlotPtr slot);
   void shutdown();
 
   void onOpened(PeerConnection& conn) override;
@@ -128,12 +135,13 @@ class P2PNode : private PeerHost {
   P2PConfig config_;
   RandomFill random_;
   MsClock clock_;
+  MsClock wallClock_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer acceptRetry_;
   uint16_t port_ = 0;
   bool stopped_ = false;
   uint64_t nextId_ = 1;
-  std::vector<std::unique_ptr<DialSlot>> slots_;
+  std::vector<SlotPtr> slots_;
   std::map<uint64_t, Peer> peers_;  // by connection id
   // Refused until (clock ms); entries are dropped once they expire.
   std::map<PublicKey, int64_t> bannedKeys_;

@@ -16,6 +16,13 @@ MsClock steadyMsClock() {
   };
 }
 
+MsClock systemMsClock() {
+  return [] {
+    auto t = std::chrono::system_clock::now().time_since_epoch();
+    return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t).count());
+  };
+}
+
 std::string closeKindName(CloseKind kind) {
   switch (kind) {
     case CloseKind::kShutdown:
@@ -65,6 +72,7 @@ PeerConnection::PeerConnection(tcp::socket socket, Params p, PeerHost& host, uin
       expectedKey_(p.expectedKey),
       config_(std::move(p.config)),
       clock_(std::move(p.clock)),
+      wallClock_(p.wallClock ? std::move(p.wallClock) : systemMsClock()),
       transport_(p.expectedKey ? Handshake::Role::kInitiator : Handshake::Role::kResponder,
                  *p.identity, p.network, dialPolicy(std::move(p.policy), p.expectedKey),
                  std::move(p.random)) {}
@@ -105,6 +113,7 @@ void PeerConnection::onRead(const error_code& ec, size_t n) {
   // Any bytes count as life, so a peer busy sending a large frame is not
   // taken for idle.
   lastHeard_ = clock_();
+  bytesIn_ += n;
   auto messages = transport_.receivedBytes(ByteView(readBuf_.data(), n));
   if (!messages.isOk()) {
     // A refusal (other network, untrusted key) is policy; anything else is
@@ -128,6 +137,7 @@ void PeerConnection::onRead(const error_code& ec, size_t n) {
 bool PeerConnection::open() {
   handshakeTimer_.cancel();
   state_ = State::kOpen;
+  openedAt_ = wallClock_();
   host_.onOpened(*this);  // may refuse the key (banned, too many peers)
   if (state_ != State::kOpen) return false;
   session_ = std::make_unique<SyncSession>(log_, config_.sync);
@@ -153,6 +163,11 @@ void PeerConnection::handle(Effects fx) {
                  "peer does not read: " + std::to_string(buffered()) + " bytes queued");
   }
   flush();
+}
+
+std::optional<PeerLag> PeerConnection::lag() const {
+  if (!session_) return std::nullopt;
+  return session_->lag();
 }
 
 void PeerConnection::pushAccepted(const std::vector<Entry>& entries) {
@@ -191,6 +206,7 @@ void PeerConnection::onWritten(const error_code& ec) {
   writing_ = false;
   if (state_ == State::kClosed) return;
   if (ec) return close(CloseKind::kRemote, "write: " + ec.message());
+  bytesOut_ += writeBuf_.size();
   flush();
 }
 

@@ -29,6 +29,8 @@ namespace allmenning {
 using MsClock = std::function<int64_t()>;
 // std::chrono::steady_clock in milliseconds.
 MsClock steadyMsClock();
+// std::chrono::system_clock in milliseconds since the epoch.
+MsClock systemMsClock();
 
 struct ConnectionConfig {
   std::chrono::milliseconds handshakeTimeout{10'000};  // connect + handshake
@@ -97,6 +99,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
     std::optional<PublicKey> expectedKey;
     ConnectionConfig config;
     MsClock clock;
+    MsClock wallClock;  // ms since the epoch, for openedAt(); empty: the system clock
     RandomFill random;
   };
 
@@ -121,6 +124,13 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   const PublicKey& peerKey() const { return transport_.peerKey(); }
   const tcp::endpoint& remote() const { return remote_; }
   std::string describe() const;
+  // Bytes read from and written to the socket, handshake included.
+  uint64_t bytesIn() const { return bytesIn_; }
+  uint64_t bytesOut() const { return bytesOut_; }
+  // When the session opened, in ms since the epoch; 0 before kOpen.
+  int64_t openedAt() const { return openedAt_; }
+  // How far the peer is from us; nullopt until its first Heads arrived.
+  std::optional<PeerLag> lag() const;
 
  private:
   void readSome();
@@ -144,11 +154,15 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   std::optional<PublicKey> expectedKey_;
   ConnectionConfig config_;
   MsClock clock_;
+  MsClock wallClock_;
   Transport transport_;
   std::unique_ptr<SyncSession> session_;  // from kOpen on
   State state_ = State::kHandshaking;
   std::string drainReason_;
   int64_t lastHeard_ = 0;
+  int64_t openedAt_ = 0;
+  uint64_t bytesIn_ = 0;
+  uint64_t bytesOut_ = 0;
   std::array<uint8_t, 16 * 1024> readBuf_{};
   Bytes writeBuf_;  // the bytes of the write in flight
   bool writing_ = false;

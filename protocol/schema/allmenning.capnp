@@ -11,7 +11,7 @@ enum Kind {
   need @1;        # payload: Need (later issue)
   experience @2;  # payload: Experience (later issue)
   retract @3;     # payload: Retract
-  vouch @4;       # payload: Vouch (later issue)
+  vouch @4;       # payload: Vouch; the author vouches for another body's key
   profile @5;     # payload: Profile; the author's self-description
 }
 
@@ -94,4 +94,13 @@ struct Profile {
   name @0 :Text;
   orgnr @1 :Text;
   kommunenummer @2 :Text;
+}
+
+# "I know this key belongs to this body." Nodes that trust the author of a
+# vouch directly accept entries of the vouched key too (docs/protocol.md).
+struct Vouch {
+  key @0 :Data;            # 32 bytes: the vouched body's Ed25519 public key
+  name @1 :Text;
+  orgnr @2 :Text;          # at least one of orgnr and kommunenummer is set
+  kommunenummer @3 :Text;
 }

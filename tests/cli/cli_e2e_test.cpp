@@ -427,6 +427,14 @@ TEST_F(CliTest, ExportImportReproducesEveryCase) {
   std::string homeB = dir_ / "b";
   r = run({"init", "--name", "Bergen kommune", "--home", homeB});
   ASSERT_EQ(r.exitCode, 0) << describe(r);
+  // B stores nothing of an author it does not trust, and says how to fix it.
+  std::string keyA = cli(home_, {"id"}).out.substr(0, 64);
+  r = cli(homeB, {"import", "--format", "jsonl", file});
+  EXPECT_EQ(r.exitCode, 2) << describe(r);
+  EXPECT_NE(r.err.find("is not trusted by this node (allmenning trust add " + keyA + ")"),
+            std::string::npos)
+      << r.err;
+  ASSERT_EQ(cli(homeB, {"trust", "add", keyA, "--name", "Lom"}).exitCode, 0);
   r = cli(homeB, {"import", "--format", "jsonl", file});
   ASSERT_EQ(r.exitCode, 0) << describe(r);
   EXPECT_EQ(linesOf(r.out), caseRefs) << "each stored case is printed, in order";

@@ -22,18 +22,24 @@ class ImportTest : public ::testing::Test {
     auto n = Node::open(dir_ / "home", clock_);
     ASSERT_TRUE(n.isOk()) << n.status().message();
     node_ = std::move(*n);
+    ASSERT_TRUE(node_->trustKey(other_->publicKey(), "Other").isOk());
   }
 
   // A signed entry of `other_`'s log at `seq` after `prev`, as an export line.
   std::string line(uint64_t seq, const Hash& prev, Kind kind, Bytes payload, Hash* hash = nullptr) {
+    return lineOf(*other_, seq, prev, kind, std::move(payload), hash);
+  }
+
+  std::string lineOf(const SecretKey& key, uint64_t seq, const Hash& prev, Kind kind, Bytes payload,
+                     Hash* hash = nullptr) {
     Header h;
     h.network = networkId("allmenning");
-    h.author = other_->publicKey();
+    h.author = key.publicKey();
     h.seq = seq;
     h.prev = prev;
     h.kind = kind;
     h.timestamp = 1700000000000;
-    Entry e = signEntry(*other_, h, std::move(payload));
+    Entry e = signEntry(key, h, std::move(payload));
     if (hash) *hash = e.hash;
     Json j{{"header", toBase64(e.headerBytes)},
            {"signature", toHex(e.signature)},
@@ -140,6 +146,56 @@ TEST_F(ImportTest, RetractionOfAnUnknownCaseCreatesNoCase) {
   auto state = node_->store().caseState(CaseKey{other_->publicKey(), "never-seen"});
   ASSERT_TRUE(state.isOk());
   EXPECT_FALSE(state->has_value());
+}
+
+TEST_F(ImportTest, UntrustedAuthorWritesNothing) {
+  ASSERT_TRUE(node_->distrustKey(other_->publicKey()).isOk());
+  Hash h1;
+  std::string text = line(1, Hash{}, Kind::kCase, casePayload("a"), &h1);
+  text += line(2, h1, Kind::kCase, casePayload("b"));
+  auto r = import(text);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().exitCode(), 2);
+  EXPECT_NE(r.status().message().find(":1: author " + toHex(other_->publicKey()) +
+                                      " is not trusted by this node"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(otherHead(), 0u);
+}
+
+// The vouch sits after the entries it admits: the file's order is the
+// exporter's (by key), not the order trust needs.
+TEST_F(ImportTest, VouchLaterInTheFileAdmitsItsAuthor) {
+  ASSERT_TRUE(node_->distrustKey(other_->publicKey()).isOk());
+  auto voucher = SecretKey::generate();
+  ASSERT_TRUE(node_->trustKey(voucher->publicKey(), "Fylke").isOk());
+  Hash h1;
+  std::string text = line(1, Hash{}, Kind::kCase, casePayload("a"), &h1);
+  text += line(2, h1, Kind::kCase, casePayload("b"));
+  VouchRecord v{other_->publicKey(), "Other kommune", "", "3434"};
+  text += lineOf(*voucher, 1, Hash{}, Kind::kVouch, encodeVouch(v));
+  auto r = import(text);
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->stored, 3u);
+  EXPECT_EQ(otherHead(), 2u);
+  auto shown = node_->showCase(CaseKey{other_->publicKey(), "b"}, false);
+  ASSERT_TRUE(shown.isOk()) << shown.status().message();
+  ASSERT_EQ((*shown)["vouchedBy"].size(), 1u);
+  EXPECT_EQ((*shown)["vouchedBy"][0]["key"], toHex(voucher->publicKey()));
+  EXPECT_TRUE(node_->verify({}).isOk());
+}
+
+// A vouch counts only when its author is trusted directly.
+TEST_F(ImportTest, VouchByAnUntrustedAuthorAdmitsNothing) {
+  ASSERT_TRUE(node_->distrustKey(other_->publicKey()).isOk());
+  auto stranger = SecretKey::generate();
+  VouchRecord v{other_->publicKey(), "Other kommune", "", "3434"};
+  std::string text = lineOf(*stranger, 1, Hash{}, Kind::kVouch, encodeVouch(v));
+  text += line(1, Hash{}, Kind::kCase, casePayload("a"));
+  auto r = import(text);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(otherHead(), 0u);
+  EXPECT_EQ(node_->store().head(stranger->publicKey())->seq, 0u);
 }
 
 }  // namespace

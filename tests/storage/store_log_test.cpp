@@ -33,6 +33,26 @@ struct MemoryBackend {
   LogStore& get() { return log; }
 };
 
+// A StoreLog that trusts every author it is handed, so the contract tests
+// exercise the rules they are about; trust has its own tests below.
+class TrustingStoreLog : public StoreLog {
+ public:
+  TrustingStoreLog(Store& store, std::function<int64_t()> clock)
+      : StoreLog(store, std::move(clock)), store_(store) {}
+  Result<std::vector<ApplyOutcome>> apply(std::vector<Entry> entries) override {
+    for (const Entry& e : entries) EXPECT_TRUE(store_.trust(e.header.author, "").isOk());
+    return StoreLog::apply(std::move(entries));
+  }
+  Result<bool> recordFork(const ForkProof& proof) override {
+    auto a = entryFromParts(proof.a.header, proof.a.signature, std::nullopt);
+    if (a.isOk()) EXPECT_TRUE(store_.trust(a->header.author, "").isOk());
+    return StoreLog::recordFork(proof);
+  }
+
+ private:
+  Store& store_;
+};
+
 // A Store in a temp dir with its StoreLog; reopen() closes and reopens it.
 struct StoreBackend {
   StoreBackend() { open(Store::Mode::kCreate); }
@@ -42,7 +62,7 @@ struct StoreBackend {
     auto s = Store::open(dir / "db", net(), mode);
     if (!s.isOk()) throw std::runtime_error(s.status().message());  // a test bug
     store = std::move(*s);
-    log = std::make_unique<StoreLog>(*store, [this] { return now; });
+    log = std::make_unique<TrustingStoreLog>(*store, [this] { return now; });
   }
   void reopen() { open(Store::Mode::kExisting); }
   LogStore& get() { return *log; }
@@ -350,6 +370,9 @@ TEST_F(StoreLogTest, TwoSessionsOverTwoStoresConverge) {
   ASSERT_EQ(outcomes(*p.node[1].log, eb).back(), Outcome::kAccepted);
   ASSERT_EQ(outcomes(*p.node[0].log, {c1, c2}).back(), Outcome::kAccepted);
   ASSERT_EQ(outcomes(*p.node[1].log, {c1, c2Other}).back(), Outcome::kAccepted);
+  for (auto& n : p.node) {
+    for (const SimAuthor* x : {&a, &b, &c}) ASSERT_TRUE(n.store->trust(x->id(), "").isOk());
+  }
 
   p.settle();
   EXPECT_FALSE(p.dropped);

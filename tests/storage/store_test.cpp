@@ -46,7 +46,9 @@ class StoreTest : public ::testing::Test {
   }
 
   // Signs the next entry of `key`'s log as tracked in heads_.
+  // The author is trusted first: these tests are about everything else.
   Entry next(const SecretKey& key, Kind kind, Bytes payload) {
+    EXPECT_TRUE(store_->trust(key.publicKey(), "").isOk());
     Head& head = heads_[key.publicKey()];
     Header h;
     h.network = network_;

@@ -1,0 +1,75 @@
+// allmenning status
+#include <cstdio>
+
+#include "cli/cli.h"
+
+namespace allmenning::cli {
+namespace {
+
+std::string nameOr(const Json& name, const char* absent) {
+  return name.is_null() ? absent : name.get<std::string>();
+}
+
+std::string lagText(const Json& n) { return n.is_null() ? "?" : std::to_string(n.get<uint64_t>()); }
+
+void printConnections(Globals& g, const Json& s) {
+  const Json& c = s["connections"];
+  if (!s["node"]["running"].get<bool>()) {
+    g.out() << "\nconnections: the node is not running (start it with `allmenning run`)\n";
+    return;
+  }
+  g.out() << "\nconnections (" << c.size() << ")\n";
+  for (const auto& p : c) {
+    char line[512];
+    std::snprintf(line, sizeof line, "  %s  %-21s %-3s since %s  in %llu B  out %llu B  ",
+                  p["key"].get<std::string>().c_str(), p["address"].get<std::string>().c_str(),
+                  p["direction"].get<std::string>().c_str(), p["since"].get<std::string>().c_str(),
+                  static_cast<unsigned long long>(p["bytesIn"].get<uint64_t>()),
+                  static_cast<unsigned long long>(p["bytesOut"].get<uint64_t>()));
+    g.out() << line << "it lacks " << lagText(p["behind"]) << ", we lack " << lagText(p["ahead"])
+            << "\n";
+  }
+}
+
+void printStatus(Globals& g, const Json& s) {
+  const Json& n = s["node"];
+  g.out() << "node     " << n["key"].get<std::string>() << "  " << n["name"].get<std::string>()
+          << "\nnetwork  " << n["network"].get<std::string>() << "\nlisten   "
+          << n["listen"].get<std::string>() << (n["running"].get<bool>() ? "" : " (not running)")
+          << "\n";
+  printConnections(g, s);
+  g.out() << "\nauthors (" << s["authors"].size() << ")\n";
+  for (const auto& a : s["authors"]) {
+    char line[512];
+    std::snprintf(
+        line, sizeof line, "  %s  seq %-6llu %s  %-11s %s%s\n", a["key"].get<std::string>().c_str(),
+        static_cast<unsigned long long>(a["seq"].get<uint64_t>()),
+        a["lastUpdate"].get<std::string>().c_str(), a["trust"].get<std::string>().c_str(),
+        nameOr(a["name"], "(no profile)").c_str(), a["forked"].get<bool>() ? "  FORKED" : "");
+    g.out() << line;
+  }
+  g.out() << "\nforks (" << s["forks"].size() << ")\n";
+  for (const auto& f : s["forks"]) {
+    g.out() << "  " << f["author"].get<std::string>() << "  " << nameOr(f["name"], "(no profile)")
+            << "  signed two entries at seq " << f["seq"].get<uint64_t>() << "; frozen there\n    "
+            << f["entries"][0].get<std::string>() << "\n    " << f["entries"][1].get<std::string>()
+            << "\n";
+  }
+}
+
+}  // namespace
+
+void addStatus(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand(
+      "status", "Connections, every author with its head, forks, and how far peers lag");
+  cmd->callback([&g] {
+    withNode(g, [&](Node& node) -> Status {
+      auto s = node.status();
+      if (!s.isOk()) return s.status();
+      g.json ? printJson(g, *s) : printStatus(g, *s);
+      return Status::ok();
+    });
+  });
+}
+
+}  // namespace allmenning::cli

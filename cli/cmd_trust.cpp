@@ -1,0 +1,103 @@
+// allmenning trust add | list | remove, and allmenning vouch
+#include "cli/cli.h"
+#include "cli/keys_arg.h"
+
+namespace allmenning::cli {
+namespace {
+
+void printTrust(Globals& g, const Json& list) {
+  for (const auto& t : list["trusted"]) {
+    std::string name = t["name"].get<std::string>();
+    g.out() << t["key"].get<std::string>() << "  trusted  "
+            << (t["self"].get<bool>() ? "(this node) " : "") << name << "\n";
+  }
+  for (const auto& v : list["vouched"]) {
+    g.out() << v["key"].get<std::string>() << "  vouched  "
+            << (v["name"].is_null() ? "(no profile yet)" : v["name"].get<std::string>()) << ", by";
+    for (const auto& by : v["vouchedBy"]) {
+      g.out() << " "
+              << (by["name"].is_null() ? by["key"].get<std::string>().substr(0, 16)
+                                       : by["name"].get<std::string>());
+    }
+    g.out() << "\n";
+  }
+}
+
+void addTrustAdd(CLI::App& group, Globals& g) {
+  auto* add = group.add_subcommand("add", "Accept entries signed by this key");
+  auto key = std::make_shared<std::string>();
+  auto name = std::make_shared<std::string>();
+  add->add_option("PUBKEY", *key, "The body's public key (64 hex characters)")->required();
+  add->add_option("--name", *name, "A name to remember the key by");
+  add->callback([&g, key, name] {
+    withNode(g, [&](Node& node) -> Status {
+      auto k = parsePublicKey(*key);
+      if (!k.isOk()) return k.status();
+      ALM_RETURN_IF_ERROR(node.trustKey(*k, *name));
+      g.out() << "trusted " << *key << "\n";
+      return Status::ok();
+    });
+  });
+}
+
+void addTrustRemove(CLI::App& group, Globals& g) {
+  auto* remove = group.add_subcommand(
+      "remove", "Stop accepting and relaying this key's entries (stored ones stay)");
+  auto key = std::make_shared<std::string>();
+  remove->add_option("PUBKEY", *key, "The key to stop trusting")->required();
+  remove->callback([&g, key] {
+    withNode(g, [&](Node& node) -> Status {
+      auto k = parsePublicKey(*key);
+      if (!k.isOk()) return k.status();
+      ALM_RETURN_IF_ERROR(node.distrustKey(*k));
+      g.out() << "no longer trusted: " << *key << "\n";
+      return Status::ok();
+    });
+  });
+}
+
+}  // namespace
+
+void addTrust(CLI::App& app, Globals& g) {
+  auto* group = app.add_subcommand("trust", "Which bodies' entries this node accepts");
+  group->require_subcommand(1);
+  group->fallthrough();
+  addTrustAdd(*group, g);
+  addTrustRemove(*group, g);
+  auto* list = group->add_subcommand(
+      "list", "Keys trusted directly, and keys accepted because a trusted body vouched");
+  list->callback([&g] {
+    withNode(g, [&](Node& node) -> Status {
+      auto l = node.trustList();
+      if (!l.isOk()) return l.status();
+      g.json ? printJson(g, *l) : printTrust(g, *l);
+      return Status::ok();
+    });
+  });
+}
+
+void addVouch(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand(
+      "vouch",
+      "Publish a signed statement that a key belongs to a body; nodes that trust "
+      "this node accept that key too");
+  auto key = std::make_shared<std::string>();
+  auto v = std::make_shared<VouchRecord>();
+  cmd->add_option("PUBKEY", *key, "The body's public key (64 hex characters)")->required();
+  cmd->add_option("--name", v->name, "The body's name")->required();
+  cmd->add_option("--orgnr", v->orgnr, "Its organisation number (9 digits, MOD11)");
+  cmd->add_option("--kommunenummer", v->kommunenummer, "Its municipality number (4 digits)");
+  cmd->callback([&g, key, v] {
+    withNode(g, [&](Node& node) -> Status {
+      auto k = parsePublicKey(*key);
+      if (!k.isOk()) return k.status();
+      v->key = *k;
+      auto seq = node.vouchFor(*v);
+      if (!seq.isOk()) return seq.status();
+      g.out() << "vouched for " << *key << " (" << v->name << ") as seq " << *seq << "\n";
+      return Status::ok();
+    });
+  });
+}
+
+}  // namespace allmenning::cli

@@ -1,0 +1,193 @@
+#include "node/runtime.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <future>
+
+namespace allmenning {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+const char* levelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarn:
+      return "WARN";
+    case LogLevel::kError:
+      return "ERROR";
+  }
+  return "INFO";
+}
+
+// The P2P shell's lines carry no level; what it drops or trips over is
+// worth a WARN or an ERROR.
+LogLevel levelOf(std::string_view p2pLine) {
+  if (p2pLine.find("handler_exception") != p2pLine.npos) return LogLevel::kError;
+  if (p2pLine.find("kind=misbehaved") != p2pLine.npos) return LogLevel::kWarn;
+  if (p2pLine.find("event=refused") != p2pLine.npos) return LogLevel::kWarn;
+  return LogLevel::kInfo;
+}
+
+// Writes all of `line`, retrying after a signal or a short write.
+void writeAll(int fd, std::string_view line) {
+  while (!line.empty()) {
+    ssize_t n = ::write(fd, line.data(), line.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nowhere left to log to
+    line.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::string endpointText(const tcp::endpoint& ep) {
+  std::string host = ep.address().to_string();
+  if (ep.address().is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+std::string isoTimeMs(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
+  return buf;
+}
+
+LogSink stderrLog(Clock clock) {
+  return [clock = std::move(clock)](LogLevel level, std::string_view message) {
+    std::string line = isoTimeMs(clock());
+    line += ' ';
+    line += levelName(level);
+    line += ' ';
+    line += message;
+    line += '\n';
+    writeAll(2, line);
+  };
+}
+
+// config().listen was checked as HOST:PORT when the config was loaded; this
+// only turns it into an endpoint, accepting "[::1]:7400" as well.
+Result<tcp::endpoint> resolveListen(const std::string& hostPort) {
+  size_t colon = hostPort.rfind(':');
+  if (colon == std::string::npos)
+    return Status::invalid("listen: \"" + hostPort + "\" is not HOST:PORT");
+  std::string host = hostPort.substr(0, colon);
+  std::string portText = hostPort.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  uint16_t port = 0;
+  auto [end, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
+  if (ec != std::errc() || end != portText.data() + portText.size()) {
+    return Status::invalid("listen: \"" + portText + "\" is not a port number");
+  }
+  boost::system::error_code aec;
+  auto address = asio::ip::make_address(host, aec);
+  if (!aec) return tcp::endpoint(address, port);
+  // A name: the first address it resolves to.
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  auto results = resolver.resolve(host, portText, tcp::resolver::passive, aec);
+  if (aec || results.empty()) {
+    return Status::invalid("listen: cannot resolve \"" + host + "\": " + aec.message());
+  }
+  return results.begin()->endpoint();
+}
+
+Runtime::Runtime(Node& node, const SecretKey& identity, RuntimeOptions options)
+    : node_(node), identity_(identity), options_(std::move(options)) {
+  if (!options_.log) options_.log = stderrLog();
+}
+
+Runtime::~Runtime() { stop(); }
+
+// The P2PNode is built here rather than in the constructor: the listen
+// address is resolved only now, and a failure is a Status, not a half-made
+// object.
+Status Runtime::start() {
+  // The handshake proves `identity_`; a different key would let peers see a
+  // node whose log it cannot sign.
+  if (identity_.publicKey() != node_.id()) return Status::invalid("runtime: key is not the node's");
+  auto listen = resolveListen(node_.config().listen);
+  if (!listen.isOk()) return listen.status();
+  P2PConfig config = options_.p2p;
+  config.listen = *listen;
+  config.log = [this](std::string_view line) { log(levelOf(line), line); };
+  // Sync writes go through the Node's store and clock, the same writer path
+  // the admin thread's commands use.
+  storeLog_ = std::make_unique<StoreLog>(node_.store(), [this] { return node_.now(); });
+  p2p_ = std::make_unique<P2PNode>(identity_, node_.store().network(), *storeLog_, options_.policy,
+                                   std::move(config));
+  ALM_RETURN_IF_ERROR(p2p_->start());
+  tcp::endpoint bound = *listen;
+  bound.port(p2p_->localPort());
+  listenAddress_ = endpointText(bound);
+  log(LogLevel::kInfo, "listening on " + listenAddress_ + " key=" + toHex(node_.id()));
+  // Set before the thread exists, so a view call right after start() waits
+  // for the io thread instead of returning empty.
+  running_ = true;
+  io_ = std::thread([this] {
+    p2p_->run();
+    running_ = false;
+  });
+  return Status::ok();
+}
+
+void Runtime::stop() {
+  if (!io_.joinable()) return;
+  p2p_->stop();
+  io_.join();
+  log(LogLevel::kInfo, "p2p stopped");
+}
+
+template <typename T>
+std::optional<T> Runtime::onIo(std::function<T()> fn) {
+  if (!running_) return std::nullopt;
+  auto done = std::make_shared<std::promise<T>>();
+  auto result = done->get_future();
+  p2p_->post([done, fn = std::move(fn)] { done->set_value(fn()); });
+  // The io thread may stop before it gets to the task, and then never runs
+  // it: wait in slices and look. Once running_ is false nothing more runs,
+  // so a result not ready then never will be.
+  using namespace std::chrono_literals;
+  while (result.wait_for(20ms) != std::future_status::ready) {
+    if (!running_ && result.wait_for(0ms) != std::future_status::ready) return std::nullopt;
+  }
+  return result.get();
+}
+
+std::vector<PeerStatus> Runtime::peers() {
+  auto out = onIo<std::vector<PeerStatus>>([this] { return p2p_->peerStatus(); });
+  return out ? std::move(*out) : std::vector<PeerStatus>{};
+}
+
+// The P2PNode queues these itself; once the io thread is gone they would
+// only queue work that never runs, so they are dropped.
+void Runtime::dial(const DialPeer& peer) {
+  if (running_) p2p_->dial(peer);
+}
+
+void Runtime::forget(const PublicKey& key) {
+  if (running_) p2p_->forget(key);
+}
+
+void Runtime::publish(std::vector<Entry> entries) {
+  if (running_) p2p_->publish(std::move(entries));
+}
+
+std::string Runtime::listenAddress() { return listenAddress_; }
+
+void Runtime::log(LogLevel level, std::string_view message) const { options_.log(level, message); }
+
+}  // namespace allmenning

@@ -1,0 +1,147 @@
+// Trust, vouches and the peer list at rest (docs/protocol.md, "Trust").
+// Entries are admitted by Store::apply (apply.cpp), which asks accepts().
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "storage/families.h"
+#include "storage/keys.h"
+#include "storage/store.h"
+
+namespace allmenning {
+namespace {
+
+Status syncWrite(rocksdb::DB& db, rocksdb::WriteBatch& batch, const std::string& what) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return fromRocks(db.Write(options, &batch), what);
+}
+
+// Calls `fn(key, value)` for every key of `cf` in order.
+template <typename F>
+Status scan(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, F&& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), cf));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ALM_RETURN_IF_ERROR(fn(it->key().ToStringView(), it->value().ToStringView()));
+  }
+  return fromRocks(it->status(), "reading " + cf->GetName());
+}
+
+Result<PublicKey> keyAt(std::string_view key, size_t offset, const std::string& family) {
+  auto k = key.size() >= offset + 32 ? toFixed<32>(view(key.substr(offset, 32))) : std::nullopt;
+  if (!k) return Status::corruption(family + ": malformed key");
+  return *k;
+}
+
+}  // namespace
+
+Status Store::loadTrust() {
+  std::set<PublicKey> trusted;
+  std::map<PublicKey, std::set<PublicKey>> vouchers;
+  ALM_RETURN_IF_ERROR(scan(*db_, cf_->trust, [&](std::string_view k, std::string_view) -> Status {
+    auto key = keyAt(k, 0, "trust");
+    if (!key.isOk()) return key.status();
+    trusted.insert(*key);
+    return Status::ok();
+  }));
+  ALM_RETURN_IF_ERROR(scan(*db_, cf_->vouches, [&](std::string_view k, std::string_view) -> Status {
+    auto vouchee = keyAt(k, 0, "vouches");
+    auto voucher = keyAt(k, 32, "vouches");
+    if (!vouchee.isOk() || !voucher.isOk() || k.size() != 64) {
+      return Status::corruption("vouches: malformed key");
+    }
+    vouchers[*vouchee].insert(*voucher);
+    return Status::ok();
+  }));
+  std::lock_guard lock(stateMu_);
+  trusted_ = std::move(trusted);
+  vouchers_ = std::move(vouchers);
+  return Status::ok();
+}
+
+Status Store::trust(const PublicKey& key, const std::string& name) {
+  std::lock_guard writer(writeMu_);
+  rocksdb::WriteBatch batch;
+  batch.Put(cf_->trust, keys::author(key), name);
+  ALM_RETURN_IF_ERROR(syncWrite(*db_, batch, "writing trust"));
+  std::lock_guard lock(stateMu_);
+  trusted_.insert(key);
+  return Status::ok();
+}
+
+Result<bool> Store::distrust(const PublicKey& key) {
+  std::lock_guard writer(writeMu_);
+  if (!trusts(key)) return false;
+  rocksdb::WriteBatch batch;
+  batch.Delete(cf_->trust, keys::author(key));
+  ALM_RETURN_IF_ERROR(syncWrite(*db_, batch, "writing trust"));
+  std::lock_guard lock(stateMu_);
+  trusted_.erase(key);
+  return true;
+}
+
+Result<std::vector<TrustedKey>> Store::trusted() const {
+  std::vector<TrustedKey> out;
+  ALM_RETURN_IF_ERROR(scan(*db_, cf_->trust, [&](std::string_view k, std::string_view v) -> Status {
+    auto key = keyAt(k, 0, "trust");
+    if (!key.isOk()) return key.status();
+    out.push_back({*key, std::string(v)});
+    return Status::ok();
+  }));
+  return out;
+}
+
+bool Store::trusts(const PublicKey& key) const {
+  std::lock_guard lock(stateMu_);
+  return trusted_.count(key) != 0;
+}
+
+bool Store::accepts(const PublicKey& author) const {
+  std::lock_guard lock(stateMu_);
+  return acceptsLocked(author);
+}
+
+bool Store::acceptsLocked(const PublicKey& author) const {
+  if (trusted_.count(author)) return true;
+  auto it = vouchers_.find(author);
+  if (it == vouchers_.end()) return false;
+  for (const PublicKey& voucher : it->second) {
+    if (trusted_.count(voucher)) return true;
+  }
+  return false;
+}
+
+std::vector<PublicKey> Store::vouchersOf(const PublicKey& key) const {
+  std::lock_guard lock(stateMu_);
+  auto it = vouchers_.find(key);
+  if (it == vouchers_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+Status Store::addPeer(const PeerAddress& peer) {
+  rocksdb::WriteBatch batch;
+  batch.Put(cf_->peers, keys::author(peer.key), peer.address);
+  return syncWrite(*db_, batch, "writing peers");
+}
+
+Result<bool> Store::removePeer(const PublicKey& key) {
+  auto v = get(cf_->peers, keys::author(key));
+  if (!v.isOk()) return v.status();
+  if (!*v) return false;
+  rocksdb::WriteBatch batch;
+  batch.Delete(cf_->peers, keys::author(key));
+  ALM_RETURN_IF_ERROR(syncWrite(*db_, batch, "writing peers"));
+  return true;
+}
+
+Result<std::vector<PeerAddress>> Store::peers() const {
+  std::vector<PeerAddress> out;
+  ALM_RETURN_IF_ERROR(scan(*db_, cf_->peers, [&](std::string_view k, std::string_view v) -> Status {
+    auto key = keyAt(k, 0, "peers");
+    if (!key.isOk()) return key.status();
+    out.push_back({*key, std::string(v)});
+    return Status::ok();
+  }));
+  return out;
+}
+
+}  // namespace allmenning
