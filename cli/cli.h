@@ -67,8 +67,11 @@ int runCli(CLI::App& app, Globals& g, int argc, const char* const* argv);
 
 // Prints "allmenning: <message>" on g.err() and returns the exit code.
 int fail(Globals& g, const Status& status);
-// Opens the node in g.home directly.
-Result<std::unique_ptr<Node>> openNode(const Globals& g);
+// Opens the database in g.home directly. Another process may hold its lock
+// for a moment (a command run directly, a node starting or stopping), so
+// this retries for a few seconds; `done`, when given, runs between tries and
+// ends the wait when it returns true.
+Result<std::unique_ptr<Node>> openNode(const Globals& g, const std::function<bool()>& done = {});
 // Runs `body` on the node and sets g.exitCode. This is the one place that
 // decides where a command runs: on g.node when it came through the admin
 // socket; else, when a node runs in g.home and answers on its admin socket,

@@ -41,6 +41,20 @@ void printHistory(std::ostream& out, const Json& history) {
   }
 }
 
+// Why this node holds the author's entries, naming whoever vouched.
+std::string trustText(const Json& c) {
+  std::string trust = c["trust"];
+  if (trust == "self") return "this node's own key";
+  if (trust == "trusted") return "trusted directly (trust add)";
+  std::string by;
+  for (const auto& v : c["vouchedBy"]) {
+    by += by.empty() ? "" : ", ";
+    by += v["name"].is_null() ? v["key"].get<std::string>().substr(0, 16)
+                              : v["name"].get<std::string>();
+  }
+  return by.empty() ? trust : "vouched for by " + by;
+}
+
 void printCase(std::ostream& out, const Json& c) {
   auto line = [&out](const std::string& label, const std::string& value) {
     out << label << std::string(label.size() < kLabelWidth ? kLabelWidth - label.size() : 0, ' ')
@@ -51,6 +65,7 @@ void printCase(std::ostream& out, const Json& c) {
                          ? "name not published"
                          : c["authorName"].get<std::string>() + ", self-declared";
   line("author", c["author"].get<std::string>() + " (" + name + ")");
+  line("trust", trustText(c));
   line("seq", std::to_string(c["seq"].get<uint64_t>()));
   line("entry", c["entryHash"]);
   line("signature", c["signature"]);

@@ -31,6 +31,15 @@ void printConnections(Globals& g, const Json& s) {
   }
 }
 
+// The peers this node dials (`peer add`), and whether each is connected.
+void printPeers(Globals& g, const Json& s) {
+  g.out() << "\npeers (" << s["peers"].size() << ")\n";
+  for (const auto& p : s["peers"]) {
+    g.out() << "  " << p["key"].get<std::string>() << "  " << p["address"].get<std::string>()
+            << (p["connected"].get<bool>() ? "  connected" : "  not connected") << "\n";
+  }
+}
+
 void printStatus(Globals& g, const Json& s) {
   const Json& n = s["node"];
   g.out() << "node     " << n["key"].get<std::string>() << "  " << n["name"].get<std::string>()
@@ -38,6 +47,7 @@ void printStatus(Globals& g, const Json& s) {
           << n["listen"].get<std::string>() << (n["running"].get<bool>() ? "" : " (not running)")
           << "\n";
   printConnections(g, s);
+  printPeers(g, s);
   g.out() << "\nauthors (" << s["authors"].size() << ")\n";
   for (const auto& a : s["authors"]) {
     char line[512];

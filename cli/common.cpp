@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "cli/cli.h"
 #include "node/admin_socket.h"
@@ -67,9 +68,16 @@ int fail(Globals& g, const Status& status) {
   return status.exitCode();
 }
 
-Result<std::unique_ptr<Node>> openNode(const Globals& g) {
-  auto node = Node::open(g.home, systemClock());
-  if (node.isOk() || !lockedElsewhere(g.home)) return node;
+Result<std::unique_ptr<Node>> openNode(const Globals& g, const std::function<bool()>& done) {
+  constexpr auto kLockWait = std::chrono::seconds(5);
+  constexpr auto kLockPoll = std::chrono::milliseconds(50);
+  auto deadline = std::chrono::steady_clock::now() + kLockWait;
+  for (;;) {
+    auto node = Node::open(g.home, systemClock());
+    if (node.isOk() || !lockedElsewhere(g.home)) return node;
+    if ((done && done()) || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(kLockPoll);
+  }
   return Status::refused("the database in " + g.home +
                          " is in use by another process, and no node answers on " +
                          adminSocketPath(g.home) + " (is a node starting or stopping?)");
@@ -83,11 +91,15 @@ void withNode(Globals& g, const std::function<Status(Node&)>& body) {
     if (!st.isOk()) g.exitCode = fail(g, st);
     return;
   }
-  if (auto code = forwardToRunningNode(g)) {
-    g.exitCode = *code;
+  // A node that is starting holds the lock before its socket answers.
+  std::optional<int> forwarded = forwardToRunningNode(g);
+  auto node = forwarded
+                  ? Status::refused("forwarded")
+                  : openNode(g, [&] { return (forwarded = forwardToRunningNode(g)).has_value(); });
+  if (forwarded) {
+    g.exitCode = *forwarded;
     return;
   }
-  auto node = openNode(g);
   Status st = node.isOk() ? body(**node) : node.status();
   if (!st.isOk()) g.exitCode = fail(g, st);
 }

@@ -144,7 +144,8 @@ Status AtomicFile::commit(bool replace) {
                          : sysError("linking " + path_);
   }
   ALM_RETURN_IF_ERROR(st);
-  return fsyncDir(std::filesystem::path(path_).parent_path().string());
+  std::string dir = std::filesystem::path(path_).parent_path().string();
+  return fsyncDir(dir.empty() ? "." : dir);
 }
 
 Status writeFileAtomic(const std::string& path, std::string_view data, unsigned mode,

@@ -90,6 +90,9 @@ class Node {
   Result<uint64_t> vouchFor(const VouchRecord& vouch);
   // The keys that vouched for `author` and whose vouch this node holds.
   Result<Json> vouchersOf(const PublicKey& author);
+  // Why this node accepts `author`: "self", "trusted", "vouched" or
+  // "not trusted".
+  std::string trustOf(const PublicKey& author) const;
 
   // Peers this node dials when it runs (address "host:port").
   Status addPeer(const std::string& address, const PublicKey& key);

@@ -132,6 +132,7 @@ Result<Json> Node::showCase(const CaseKey& key, bool history) {
   Json out{{"case", caseRef(key)},
            {"author", toHex(key.author)},
            {"authorName", *name ? Json(**name) : Json(nullptr)},
+           {"trust", trustOf(key.author)},
            {"vouchedBy", std::move(*vouchers)},
            {"retracted", (*state)->retracted},
            {"seq", shownSeq},
@@ -158,13 +159,10 @@ Result<Json> Node::searchRow(const CaseKey& key) {
   if (!record.isOk()) return record.status();
   auto name = store_->authorName(key.author);
   if (!name.isOk()) return name.status();
-  return Json{{"case", caseRef(key)},
-              {"title", (*record)["title"]},
-              {"author", toHex(key.author)},
-              {"authorName", *name ? Json(**name) : Json(nullptr)},
-              {"procedure", (*record)["procedure"]},
-              {"status", (*record)["status"]},
-              {"updated", isoTime((*e)->header.timestamp)}};
+  return Json{{"case", caseRef(key)},          {"title", (*record)["title"]},
+              {"author", toHex(key.author)},   {"authorName", *name ? Json(**name) : Json(nullptr)},
+              {"trust", trustOf(key.author)},  {"procedure", (*record)["procedure"]},
+              {"status", (*record)["status"]}, {"updated", isoTime((*e)->header.timestamp)}};
 }
 
 Result<Json> Node::search(const SearchFilter& filter) {

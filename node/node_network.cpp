@@ -84,6 +84,12 @@ Result<Json> Node::vouchersOf(const PublicKey& author) {
   return out;
 }
 
+std::string Node::trustOf(const PublicKey& author) const {
+  if (author == id()) return "self";
+  if (store_->trusts(author)) return "trusted";
+  return store_->accepts(author) ? "vouched" : "not trusted";
+}
+
 Status Node::addPeer(const std::string& address, const PublicKey& key) {
   auto peer = parseAddress(address);
   if (!peer.isOk()) return peer.status();

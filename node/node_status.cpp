@@ -63,15 +63,11 @@ Result<Json> Node::authorsStatus() {
     auto e = store_->entry(author, head.seq);
     if (!e.isOk()) return e.status();
     int64_t ts = *e ? (*e)->header.timestamp : 0;
-    std::string trust = author == id()            ? "self"
-                        : store_->trusts(author)  ? "trusted"
-                        : store_->accepts(author) ? "vouched"
-                                                  : "not trusted";
     out.push_back({{"key", toHex(author)},
                    {"name", *name ? Json(**name) : Json(nullptr)},
                    {"seq", head.seq},
                    {"lastUpdate", isoTime(ts)},
-                   {"trust", trust},
+                   {"trust", trustOf(author)},
                    {"forked", store_->frozen(author)}});
   }
   return out;

@@ -281,14 +281,11 @@ void P2PNode::redial(const SlotPtr& slot, const std::string& why) {
 
 // ---- Sessions ----------------------------------------------------------------
 
-// The key is known only now, so a key ban is checked here; a successful
-// open also proves the peer is back, so its dial backoff starts over.
+// The key is known only now, so a key ban is checked here.
 void P2PNode::onOpened(PeerConnection& conn) {
   if (banned(conn.peerKey(), conn.remote().address())) {
     return conn.close(CloseKind::kRefused, "peer banned");
   }
-  auto it = peers_.find(conn.id());
-  if (it != peers_.end() && it->second.slot) it->second.slot->backoff = config_.reconnectMin;
   event(conn, PeerEvent::Kind::kOpened, CloseKind::kShutdown, "");
 }
 
@@ -314,7 +311,14 @@ void P2PNode::onClosed(PeerConnection& conn, CloseKind kind, const std::string& 
   if (it == peers_.end()) return;
   SlotPtr slot = std::move(it->second.slot);
   peers_.erase(it);  // the caller holds its own reference to `conn`
-  if (slot) redial(slot, closeKindName(kind) + ": " + why);
+  if (!slot) return;
+  // Only a session the peer took part in proves it is back; a peer that
+  // completes the handshake and then refuses our key must not be redialed
+  // at the shortest interval forever.
+  bool served =
+      conn.framesIn() > 0 && kind != CloseKind::kRefused && kind != CloseKind::kMisbehaved;
+  if (served) slot->backoff = config_.reconnectMin;
+  redial(slot, closeKindName(kind) + ": " + why);
 }
 
 // A snapshot: pushing to one connection may close it (backlog), which erases

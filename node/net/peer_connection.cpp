@@ -127,6 +127,7 @@ void PeerConnection::onRead(const error_code& ec, size_t n) {
   if (state_ == State::kHandshaking && transport_.ready() && !open()) return;
   for (const Bytes& m : *messages) {
     if (state_ != State::kOpen) break;  // a disconnect ends processing
+    ++framesIn_;
     handle(session_->onBytes(m, clock_()));
   }
   flush();

@@ -127,6 +127,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   // Bytes read from and written to the socket, handshake included.
   uint64_t bytesIn() const { return bytesIn_; }
   uint64_t bytesOut() const { return bytesOut_; }
+  // Frames read after the handshake: the peer accepted us and spoke.
+  uint64_t framesIn() const { return framesIn_; }
   // When the session opened, in ms since the epoch; 0 before kOpen.
   int64_t openedAt() const { return openedAt_; }
   // How far the peer is from us; nullopt until its first Heads arrived.
@@ -162,6 +164,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   int64_t lastHeard_ = 0;
   int64_t openedAt_ = 0;
   uint64_t bytesIn_ = 0;
+  uint64_t framesIn_ = 0;
   uint64_t bytesOut_ = 0;
   std::array<uint8_t, 16 * 1024> readBuf_{};
   Bytes writeBuf_;  // the bytes of the write in flight

@@ -116,10 +116,14 @@ uint64_t FedNode::seqOf(const std::string& author) const {
   return 0;
 }
 
-std::optional<FedJson> FedNode::show(const std::string& ref) const {
-  auto r = cli({"case", "show", ref, "--json"});
+std::optional<FedJson> FedNode::show(const std::string& ref, bool history) const {
+  std::vector<std::string> args{"case", "show", ref, "--json"};
+  if (history) args.push_back("--history");
+  auto r = cli(args);
   if (r.exitCode != 0) return std::nullopt;
-  return FedJson::parse(r.out);
+  FedJson shown = FedJson::parse(r.out);
+  shown.erase("trust");
+  return shown;
 }
 
 std::string FedNode::log() const {

@@ -49,7 +49,9 @@ class FedNode {
   // The head seq of `author` (hex) in status, 0 if absent.
   uint64_t seqOf(const std::string& author) const;
   // Whether `case show ref` succeeds, and its JSON.
-  std::optional<FedJson> show(const std::string& ref) const;
+  // `case show --json` without "trust": the signed facts every node shares,
+  // not why this node holds the author.
+  std::optional<FedJson> show(const std::string& ref, bool history = false) const;
   // Everything this run logged so far.
   std::string log() const;
 

@@ -6,6 +6,7 @@
 
 #include <future>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "node/net/p2p_node.h"
@@ -106,9 +107,58 @@ TEST_F(FederationTest, PutUpdateAndRetractAtAReachB) {
       },
       2s))
       << "the retraction did not reach B";
-  auto history = b_.cli({"case", "show", ref, "--history", "--json"});
-  EXPECT_EQ(history.out, a_.cli({"case", "show", ref, "--history", "--json"}).out);
+  EXPECT_EQ(b_.show(ref, true), a_.show(ref, true));
   for (FedNode* n : line()) EXPECT_EQ(n->cli({"verify"}).exitCode, 0) << n->name();
+}
+
+// `status` on a running node: who is connected, with traffic and lag; every
+// author with its name, head and last update; the configured peers.
+TEST_F(FederationTest, StatusShowsConnectionsAuthorsAndPeers) {
+  ASSERT_NO_FATAL_FAILURE(startLine());
+  std::string ref = put(a_, "status-sak");
+  ASSERT_TRUE(waitUntil([&] { return b_.show(ref).has_value(); }, 5s));
+  uint64_t seqA = a_.seqOf(a_.key());
+  ASSERT_GT(seqA, 0u);
+  // The hub learns each peer's heads on connect; lag is known from then on.
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        FedJson s = hub_.status();
+        if (s.is_null() || s["connections"].size() != 2) return false;
+        for (const auto& c : s["connections"]) {
+          if (c["ahead"].is_null() || c["behind"].is_null()) return false;
+        }
+        return true;
+      },
+      5s));
+  FedJson s = hub_.status();
+  std::set<std::string> keys;
+  for (const auto& c : s["connections"]) {
+    keys.insert(c["key"].get<std::string>());
+    EXPECT_EQ(c["direction"], "in");
+    EXPECT_NE(c["address"].get<std::string>().find("127.0.0.1:"), std::string::npos);
+    EXPECT_FALSE(c["since"].get<std::string>().empty());
+    EXPECT_GT(c["bytesIn"].get<uint64_t>(), 0u);
+    EXPECT_GT(c["bytesOut"].get<uint64_t>(), 0u);
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{a_.key(), b_.key()}));
+  bool sawA = false;
+  for (const auto& a : s["authors"]) {
+    if (a["key"] != a_.key()) continue;
+    sawA = true;
+    EXPECT_EQ(a["name"], "a kommune");
+    EXPECT_EQ(a["seq"].get<uint64_t>(), seqA);
+    EXPECT_EQ(a["trust"], "trusted");
+    EXPECT_EQ(a["lastUpdate"].get<std::string>().size(), 20u);  // 2026-11-23T21:00:00Z
+  }
+  EXPECT_TRUE(sawA);
+
+  std::string text = a_.cli({"status"}).out;
+  EXPECT_NE(text.find("connections (1)\n  " + hub_.key()), std::string::npos) << text;
+  EXPECT_NE(text.find("peers (1)\n  " + hub_.key() + "  " + hub_.address() + "  connected"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("a kommune"), std::string::npos) << text;
+  EXPECT_NE(text.find("forks (0)"), std::string::npos) << text;
 }
 
 TEST_F(FederationTest, NodesConvergeAfterTheHubRestarts) {
@@ -130,7 +180,7 @@ TEST_F(FederationTest, NodesConvergeAfterTheHubRestarts) {
   EXPECT_TRUE(a_.show(fromB).has_value());
 }
 
-TEST_F(FederationTest, UntrustedAuthorsCasesNeverReachB) {
+TEST_F(FederationTest, UntrustedAuthorsCasesReachBOnlyOnceVouchedFor) {
   FedNode c{dir_.path(), "c", "3435"};
   ASSERT_EQ(hub_.cli({"trust", "add", c.key()}).exitCode, 0);  // the hub trusts C, B does not
   ASSERT_TRUE(testing::connect(c, hub_));
@@ -144,6 +194,20 @@ TEST_F(FederationTest, UntrustedAuthorsCasesNeverReachB) {
   EXPECT_FALSE(b_.show(untrusted).has_value());
   EXPECT_EQ(headsOf(b_).count(c.key()), 0u);
   EXPECT_EQ(connectionsOf(b_), 1u) << "B must stay connected: the hub did nothing wrong";
+
+  // B trusts the hub, so the hub's vouch admits C there, and B fetches the
+  // case it refused before.
+  ASSERT_EQ(hub_.cli({"vouch", c.key(), "--name", "c kommune", "--kommunenummer", "3435"}).exitCode,
+            0);
+  ASSERT_TRUE(waitUntil([&] { return b_.show(untrusted).has_value(); }, 5s))
+      << "the vouched-for case did not reach B";
+  auto shown = b_.cli({"case", "show", untrusted, "--json"});
+  FedJson j = FedJson::parse(shown.out);
+  EXPECT_EQ(j["trust"], "vouched");
+  ASSERT_EQ(j["vouchedBy"].size(), 1u);
+  EXPECT_EQ(j["vouchedBy"][0]["key"], hub_.key());
+  EXPECT_NE(b_.cli({"case", "show", untrusted}).out.find("vouched for by hub"), std::string::npos);
+  EXPECT_EQ(b_.cli({"verify"}).exitCode, 0);
 }
 
 // A relay that serves every case entry with one payload byte changed, and

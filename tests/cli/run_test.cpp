@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <future>
 #include <regex>
 #include <thread>
 
+#include "node/node.h"
 #include "tests/cli/running_node.h"
 #include "tests/test_util.h"
 
@@ -165,6 +167,34 @@ TEST_F(RunTest, ASecondRunIsRefusedAndALockedDatabaseIsExplained) {
   EXPECT_EQ(locked.exitCode, 1) << describe(locked);
   EXPECT_NE(locked.err.find("in use by another process"), std::string::npos) << locked.err;
   EXPECT_EQ(node.stop(SIGINT), 0) << node.log();
+}
+
+// A command run directly holds the database for a moment, and a node that
+// is starting holds it before its socket answers: neither makes the other
+// fail.
+TEST_F(RunTest, RunAndCommandsStartingTogetherBothSucceed) {
+  {
+    auto held = Node::open(home_, systemClock());
+    ASSERT_TRUE(held.isOk()) << held.status().message();
+    RunningNode node(home_, dir_ / "run1.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    held->reset();  // the node must have waited for the lock, not given up
+    ASSERT_TRUE(node.waitReady()) << node.log();
+    EXPECT_EQ(node.stop(SIGTERM), 0) << node.log();
+  }
+  std::vector<std::future<ProcessResult>> commands;
+  for (int i = 0; i < 4; ++i) {
+    commands.push_back(std::async(std::launch::async, [this] {
+      return runCli({"--home", home_, "search"});
+    }));
+  }
+  RunningNode node(home_, dir_ / "run2.log");
+  for (auto& c : commands) {
+    ProcessResult r = c.get();
+    EXPECT_EQ(r.exitCode, 0) << describe(r);
+  }
+  ASSERT_TRUE(node.waitReady()) << node.log();
+  EXPECT_EQ(node.stop(SIGTERM), 0) << node.log();
 }
 
 TEST_F(RunTest, AStaleSocketFromAKilledNodeIsHarmless) {

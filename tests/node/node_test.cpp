@@ -273,5 +273,16 @@ TEST(AtomicFileTest, AppearsOnlyWhenCommittedAndLeavesNothingOtherwise) {
   EXPECT_FALSE(std::filesystem::is_symlink(dir / "link"));
 }
 
+// `export --output out.jsonl` names a file in the working directory.
+TEST(AtomicFileTest, CommitsABareFileName) {
+  TempDir dir;
+  auto old = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  Status st = writeFileAtomic("bare.txt", "x", 0644);
+  std::filesystem::current_path(old);
+  EXPECT_TRUE(st.isOk()) << st.message();
+  EXPECT_EQ(testing::readFile(dir / "bare.txt"), "x");
+}
+
 }  // namespace
 }  // namespace allmenning

@@ -211,6 +211,24 @@ TEST(P2P, DialerRefusesAnUnexpectedKey) {
   EXPECT_EQ(h.count(PeerEvent::Kind::kOpened), 0u);
 }
 
+// A hub that refuses our key may finish the handshake first; the dialer must
+// still back off rather than knock at the shortest interval forever.
+TEST(P2P, RefusedDialerBacksOff) {
+  Body hub, a;
+  Runner h(hub, testConfig(), [](const PublicKey&) { return false; });
+  P2PConfig c = dialing({h.asPeer()});
+  c.reconnectMin = 50ms;
+  c.reconnectMax = 10s;
+  Runner ra(a, c);
+  std::this_thread::sleep_for(2s);
+  // Doubling from 50 ms allows at most 7 attempts in 2 s (the jitter only
+  // shortens each wait to half); a reset after each refusal gives about 40.
+  size_t attempts = ra.count(PeerEvent::Kind::kClosed);
+  EXPECT_GE(attempts, 2u);
+  EXPECT_LE(attempts, 8u);
+  EXPECT_EQ(h.count(PeerEvent::Kind::kOpened), 0u);
+}
+
 TEST(P2P, PeerOnAnotherNetworkIsRefused) {
   const Hash other = networkId("p2p-test-other");
   Body hub, stranger(other);

@@ -45,7 +45,9 @@ class TrustingStoreLog : public StoreLog {
   }
   Result<bool> recordFork(const ForkProof& proof) override {
     auto a = entryFromParts(proof.a.header, proof.a.signature, std::nullopt);
-    if (a.isOk()) EXPECT_TRUE(store_.trust(a->header.author, "").isOk());
+    if (a.isOk()) {
+      EXPECT_TRUE(store_.trust(a->header.author, "").isOk());
+    }
     return StoreLog::recordFork(proof);
   }
 
