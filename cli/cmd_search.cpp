@@ -38,7 +38,8 @@ void printRows(std::ostream& out, const Json& rows) {
     // The name is what the author says of itself; the trust says why it is here.
     std::string who = (r["authorName"].is_null() ? r["author"].get<std::string>().substr(0, 16)
                                                  : r["authorName"].get<std::string>()) +
-                      " (" + r["trust"].get<std::string>() + ")";
+                      " (" + (r["trust"] == "self" ? "this node" : r["trust"].get<std::string>()) +
+                      ")";
     out << r["case"].get<std::string>() << "\n    " << r["title"].get<std::string>() << "\n    "
         << who << " | " << r["procedure"].get<std::string>() << " | "
         << r["status"].get<std::string>() << " | updated " << r["updated"].get<std::string>()

@@ -275,7 +275,12 @@ void AdminServer::handle(int fd) {
     return;
   }
   FrameBuf outBuf(FrameType::kStdout, [&](std::string_view f) { conn.write(f); });
-  FrameBuf errBuf(FrameType::kStderr, [&](std::string_view f) { conn.write(f); });
+  // What was printed before a message on stderr goes out before it, so the
+  // client sees the order a terminal would.
+  FrameBuf errBuf(FrameType::kStderr, [&](std::string_view f) {
+    outBuf.pubsync();
+    conn.write(f);
+  });
   std::ostream out(&outBuf);
   std::ostream err(&errBuf);
   err.setf(std::ios::unitbuf);  // like std::cerr: progress lines arrive as written

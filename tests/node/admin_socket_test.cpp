@@ -138,6 +138,7 @@ struct Reply {
   Status status;
   int code = -1;
   std::string out, err;
+  std::string order;  // one letter per frame: o stdout, e stderr
 };
 
 Reply call(const std::string& path, const AdminRequest& request) {
@@ -149,6 +150,7 @@ Reply call(const std::string& path, const AdminRequest& request) {
   }
   auto code = (*client)->call(request, [&](FrameType t, std::string_view d) {
     (t == FrameType::kStdout ? r.out : r.err).append(d);
+    r.order += t == FrameType::kStdout ? 'o' : 'e';
   });
   r.status = code.status();
   if (code.isOk()) r.code = *code;
@@ -218,6 +220,16 @@ TEST(AdminServer, RunsARequestAndRelaysOutputAndExitCode) {
   Reply r = call(dir / "admin.sock", AdminRequest{args, "/", std::nullopt});
   ASSERT_TRUE(r.status.isOk()) << r.status.message();
   EXPECT_EQ(r.out.size(), 200u * 1001u);
+}
+
+// stdout printed before a stderr message arrives before it, as on a terminal
+// (`case put` prints the id, then "published as seq N").
+TEST(AdminServer, StdoutWrittenFirstArrivesFirst) {
+  TempDir dir;
+  EchoServer server(dir / "admin.sock");
+  Reply r = call(dir / "admin.sock", AdminRequest{{"first"}, "/", std::string("second\n")});
+  ASSERT_TRUE(r.status.isOk()) << r.status.message();
+  EXPECT_EQ(r.order, "oe");
 }
 
 TEST(AdminServer, SocketIsPrivateAndRemovedAfterwards) {
