@@ -525,8 +525,14 @@ TEST_F(CliTest, ExitCodes) {
   EXPECT_EQ(cli(home_, {"case", "show", "nosuchcase"}).exitCode, 1);
   EXPECT_EQ(cli(home_, {"case", "put", dir_ / "missing.json"}).exitCode, 2);
   EXPECT_EQ(cli(home_, {"import", "--format", "jsonl", dir_ / "missing.jsonl"}).exitCode, 2);
+  EXPECT_EQ(cli(home_, {"trust", "add", "not-a-key"}).exitCode, 2);
+  EXPECT_EQ(cli(home_, {"vouch", std::string(64, 'a')}).exitCode, 2);  // --name is required
+  EXPECT_EQ(cli(home_, {"peer", "add", "nohost", std::string(64, 'a')}).exitCode, 2);
+  EXPECT_EQ(cli(home_, {"peer", "remove", std::string(64, 'a')}).exitCode, 1);
   for (std::string cmd : {"init", "id", "case", "case put", "case show", "case retract", "search",
-                          "export", "import", "verify"}) {
+                          "export", "import", "verify", "run", "status", "trust", "trust add",
+                          "trust list", "trust remove", "vouch", "peer", "peer add", "peer list",
+                          "peer remove"}) {
     auto r = run(words(cmd + " --help"));
     EXPECT_EQ(r.exitCode, 0) << describe(r);
     EXPECT_NE(r.out.find("Usage: allmenning " + cmd), std::string::npos) << r.out;
