@@ -17,6 +17,7 @@ void buildApp(CLI::App& app, Globals& g) {
   addRun(app, g);
   addCase(app, g);
   addSearch(app, g);
+  addReindex(app, g);
   addExport(app, g);
   addImport(app, g);
   addVerify(app, g);

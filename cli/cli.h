@@ -71,7 +71,7 @@ int fail(Globals& g, const Status& status);
 // for a moment (a command run directly, a node starting or stopping), so
 // this retries for a few seconds; `done`, when given, runs between tries and
 // ends the wait when it returns true.
-Result<std::unique_ptr<Node>> openNode(const Globals& g, const std::function<bool()>& done = {});
+Result<std::unique_ptr<Node>> openNode(Globals& g, const std::function<bool()>& done = {});
 // Runs `body` on the node and sets g.exitCode. This is the one place that
 // decides where a command runs: on g.node when it came through the admin
 // socket; else, when a node runs in g.home and answers on its admin socket,
@@ -94,6 +94,7 @@ void addId(CLI::App& app, Globals& g);
 void addRun(CLI::App& app, Globals& g);
 void addCase(CLI::App& app, Globals& g);
 void addSearch(CLI::App& app, Globals& g);
+void addReindex(CLI::App& app, Globals& g);
 void addExport(CLI::App& app, Globals& g);
 void addImport(CLI::App& app, Globals& g);
 void addVerify(CLI::App& app, Globals& g);

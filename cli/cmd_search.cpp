@@ -10,7 +10,8 @@ namespace {
 struct SearchArgs {
   SearchFilter filter;
   std::string author;
-  std::string text;
+  std::vector<std::string> words;  // joined into filter.text
+  int year = 0;
 };
 
 // Checks the filter values so a typo is reported instead of matching nothing.
@@ -27,9 +28,9 @@ Status checkArgs(SearchArgs& a) {
     if (!key) return Status::invalid("--author: must be 64 hex digits");
     a.filter.author = *key;
   }
-  if (!a.text.empty()) {
-    return Status::invalid("free-text search is not available yet; use the filters");
-  }
+  a.filter.text.clear();
+  for (const auto& w : a.words) a.filter.text += (a.filter.text.empty() ? "" : " ") + w;
+  if (a.year != 0) a.filter.year = a.year;
   return Status::ok();
 }
 
@@ -44,6 +45,9 @@ void printRows(std::ostream& out, const Json& rows) {
         << who << " | " << r["procedure"].get<std::string>() << " | "
         << r["status"].get<std::string>() << " | updated " << r["updated"].get<std::string>()
         << "\n";
+    if (r.contains("snippet") && !r["snippet"].get<std::string>().empty()) {
+      out << "    " << r["snippet"].get<std::string>() << "\n";
+    }
   }
   out << rows.size() << (rows.size() == 1 ? " case\n" : " cases\n");
 }
@@ -51,9 +55,12 @@ void printRows(std::ostream& out, const Json& rows) {
 }  // namespace
 
 void addSearch(CLI::App& app, Globals& g) {
-  auto* cmd = app.add_subcommand("search", "Find cases by CPV, procedure, sector, status, ...");
+  auto* cmd = app.add_subcommand(
+      "search", "Find cases by free text (Norwegian, ranked) and by CPV, procedure, sector, ...");
   auto a = std::make_shared<SearchArgs>();
-  cmd->add_option("TEXT", a->text, "Free text (not available yet)");
+  cmd->add_option("TEXT", a->words,
+                  "Words every result contains, in any inflection or as the last part of a "
+                  "compound (varsling finds flomvarsling); best matches first");
   cmd->add_option("--cpv", a->filter.cpvPrefix, "CPV code prefix, e.g. 72 or 72000000-5");
   cmd->add_option("--procedure", a->filter.procedure, "Procedure code")
       ->check(CLI::IsMember(rules::procedureCodes()));
@@ -63,6 +70,9 @@ void addSearch(CLI::App& app, Globals& g) {
       ->check(CLI::IsMember(rules::statusCodes()));
   cmd->add_option("--kommune", a->filter.kommune, "A buyer's kommunenummer (4 digits)");
   cmd->add_option("--author", a->author, "Author public key (64 hex)");
+  cmd->add_option("--year", a->year,
+                  "A year the case ran in (started to ended; else the year it was published)")
+      ->check(CLI::Range(1900, 2200));
   cmd->add_option("--limit", a->filter.limit, "Most results to show")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
@@ -73,6 +83,16 @@ void addSearch(CLI::App& app, Globals& g) {
       if (!rows.isOk()) return rows.status();
       g.json ? printJson(g, *rows) : printRows(g.out(), *rows);
       return Status::ok();
+    });
+  });
+}
+
+void addReindex(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand("reindex",
+                                 "Rebuild the full-text index (<home>/search) from the database");
+  cmd->callback([&g] {
+    withNode(g, [&](Node& node) -> Status {
+      return node.reindex([&g](std::string_view line) { g.err() << line << "\n"; });
     });
   });
 }

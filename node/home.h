@@ -31,6 +31,7 @@ struct HomePaths {
   std::string key() const { return root + "/key"; }
   std::string db() const { return root + "/db"; }
   std::string intent() const { return root + "/intent"; }
+  std::string search() const { return root + "/search"; }  // derived: rebuilt when missing
 };
 
 // Checks the values of a config (name, orgnr, kommunenummer, listen, network).

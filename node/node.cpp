@@ -50,6 +50,7 @@ Status Node::init(const std::string& home, const InitOptions& options, const Clo
     std::filesystem::remove(paths.config(), ec);
     std::filesystem::remove(paths.intent(), ec);
     std::filesystem::remove_all(paths.db(), ec);
+    std::filesystem::remove_all(paths.search(), ec);
   }
   return st;
 }
@@ -62,11 +63,16 @@ Status Node::createNode(const HomePaths& paths, const Config& config, const Cloc
   if (!store.isOk()) return store.status();
   std::unique_ptr<Node> node(new Node(paths, config, std::move(key), std::move(*store), clock));
   ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), config.name));
+  // The index is derived: whatever was left in its place is not ours.
+  std::error_code ec;
+  std::filesystem::remove_all(paths.search(), ec);
+  ALM_RETURN_IF_ERROR(node->attachIndex({}));
   auto profile = encodeProfile(ProfileRecord{config.name, config.orgnr, config.kommunenummer});
   return node->author({{Kind::kProfile, std::move(profile)}}).status();
 }
 
-Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& clock) {
+Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& clock,
+                                         const Progress& progress) {
   HomePaths paths{home};
   std::error_code ec;
   if (!std::filesystem::exists(paths.config(), ec)) {
@@ -85,6 +91,7 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& c
   if (!node->store_->trusts(node->id())) {
     ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), node->config_.name));
   }
+  ALM_RETURN_IF_ERROR(node->attachIndex(progress));
   return node;
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -44,12 +45,23 @@ struct ImportReport {
   std::vector<std::string> errors;
 };
 
+namespace search {
+class SearchIndex;
+}
+
+// Lines that report the progress of long work (an index rebuild).
+using Progress = std::function<void(std::string_view line)>;
+
 class Node {
  public:
   // Creates <home>: config, key and database, and publishes the profile entry
   // (seq 1) that names this body. Refuses a home that already has a key.
   static Status init(const std::string& home, const InitOptions& options, const Clock& clock);
-  static Result<std::unique_ptr<Node>> open(const std::string& home, const Clock& clock);
+  // Opens the node in `home`. A missing or outdated search index is rebuilt
+  // here, and one that lags the database catches up, reporting to `progress`.
+  static Result<std::unique_ptr<Node>> open(const std::string& home, const Clock& clock,
+                                            const Progress& progress = {});
+  ~Node();
 
   const PublicKey& id() const { return key_->publicKey(); }
   const Config& config() const { return config_; }
@@ -66,6 +78,8 @@ class Node {
   Result<Json> showCase(const CaseKey& key, bool history);
   // One row per match: case ref, title, author name, procedure, status, updated.
   Result<Json> search(const SearchFilter& filter);
+  // Rebuilds <home>/search from the database.
+  Status reindex(const Progress& progress);
 
   // Writes every entry as one JSON line (docs/cli.md, "jsonl").
   Status exportJsonl(const std::function<Status(std::string_view line)>& sink);
@@ -114,17 +128,17 @@ class Node {
 
  private:
   Node(HomePaths paths, Config config, std::unique_ptr<SecretKey> key, std::unique_ptr<Store> store,
-       Clock clock)
-      : paths_(std::move(paths)),
-        config_(std::move(config)),
-        key_(std::move(key)),
-        store_(std::move(store)),
-        clock_(std::move(clock)) {}
+       Clock clock);
   static Status createNode(const HomePaths& paths, const Config& config, const Clock& clock);
   Result<Head> recoverIntent(const Head& head);
   Status checkImport(const std::string& path);
   Result<Json> entrySummary(const Entry& e);
-  Result<Json> searchRow(const CaseKey& key);
+  Result<Json> searchRow(const CaseKey& key, const std::string& text);
+  Result<Json> textSearch(const SearchFilter& filter);
+  Status attachIndex(const Progress& progress);
+  Status rebuildIndexLocked(const Progress& progress);
+  Status catchUpIndexLocked(const Progress& progress);
+  void onStored(const std::vector<Entry>& entries);
   Result<Json> chainCheck(const PublicKey& author, uint64_t seq);
   Result<Json> authorsStatus();
   Result<Json> forksStatus();
@@ -135,6 +149,12 @@ class Node {
   std::unique_ptr<Store> store_;
   Clock clock_;
   std::atomic<NetworkView*> network_{nullptr};
+  // The full-text index follows the store through onStored (node_search.cpp).
+  std::unique_ptr<search::SearchIndex> index_;
+  std::mutex indexMu_;  // guards the three below
+  Status indexError_;   // set when applying failed: searches refuse until reindex
+  size_t uncommitted_ = 0;
+  int64_t lastIndexCommit_ = 0;
 };
 
 std::string caseRef(const CaseKey& key);

@@ -146,35 +146,4 @@ Result<Json> Node::showCase(const CaseKey& key, bool history) {
   return out;
 }
 
-// Search rows read only the current version: the chain walk that `case show`
-// does would make a search cost grow with every author's log length.
-Result<Json> Node::searchRow(const CaseKey& key) {
-  auto state = store_->caseState(key);
-  if (!state.isOk()) return state.status();
-  if (!*state) return Status::corruption("search found " + caseRef(key) + " without a case");
-  auto e = store_->entry(key.author, (*state)->seq);
-  if (!e.isOk()) return e.status();
-  if (!*e || !(*e)->payload) return Status::corruption("case " + caseRef(key) + " has no payload");
-  auto record = decodeCase(*(*e)->payload);
-  if (!record.isOk()) return record.status();
-  auto name = store_->authorName(key.author);
-  if (!name.isOk()) return name.status();
-  return Json{{"case", caseRef(key)},          {"title", (*record)["title"]},
-              {"author", toHex(key.author)},   {"authorName", *name ? Json(**name) : Json(nullptr)},
-              {"trust", trustOf(key.author)},  {"procedure", (*record)["procedure"]},
-              {"status", (*record)["status"]}, {"updated", isoTime((*e)->header.timestamp)}};
-}
-
-Result<Json> Node::search(const SearchFilter& filter) {
-  auto keys = store_->search(filter);
-  if (!keys.isOk()) return keys.status();
-  Json rows = Json::array();
-  for (const auto& key : *keys) {
-    auto row = searchRow(key);
-    if (!row.isOk()) return row.status();
-    rows.push_back(std::move(*row));
-  }
-  return rows;
-}
-
 }  // namespace allmenning

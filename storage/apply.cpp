@@ -68,6 +68,8 @@ class Store::Writer {
     newlyFrozen_.insert(author);
   }
 
+  const std::vector<Entry>& stored() const { return stored_; }
+
   Status commit(bool sync) {
     // Nothing to write (only duplicates or refusals): no durable write, so
     // a peer repeating known entries cannot make every message cost an fsync.
@@ -160,6 +162,7 @@ class Store::Writer {
     batch_.Put(s_.cf_->heads, keys::author(h.author), keys::headValue(h.seq, e.hash));
     heads_[h.author] = Head{h.seq, e.hash};
     added_[{h.author, h.seq}] = e;  // whole: a fork proof may need its header
+    stored_.push_back(e);
     switch (h.kind) {
       case Kind::kCase:
       case Kind::kRetract:
@@ -224,6 +227,7 @@ class Store::Writer {
   rocksdb::WriteBatch batch_;
   std::map<PublicKey, Head> heads_;
   std::map<std::pair<PublicKey, uint64_t>, Entry> added_;
+  std::vector<Entry> stored_;  // in input order, for the stored listener
   std::map<std::string, CaseState> cases_;
   std::set<PublicKey> newlyFrozen_;
   std::multimap<PublicKey, PublicKey> newVouches_;  // vouchee -> voucher
@@ -241,6 +245,7 @@ Result<std::vector<ApplyResult>> Store::apply(std::vector<Entry> entries, bool s
     results.push_back(std::move(*r));
   }
   ALM_RETURN_IF_ERROR(writer.commit(sync));
+  if (storedListener_ && !writer.stored().empty()) storedListener_(writer.stored());
   return results;
 }
 

@@ -86,6 +86,10 @@ struct SearchFilter {
   std::string status;
   std::string kommune;  // a buyer's kommunenummer
   std::optional<PublicKey> author;
+  // Answered by the full-text index (search/), not by Store::search, which
+  // ignores them: words every result contains, and a year it belongs to.
+  std::string text;
+  std::optional<int> year;
   size_t limit = 50;
 };
 
@@ -138,6 +142,12 @@ class Store {
   // this returns. `receivedAt` (ms, the caller's clock) is recorded with each
   // case. An I/O error fails the whole call and writes nothing.
   Result<std::vector<ApplyResult>> apply(std::vector<Entry> entries, bool sync, int64_t receivedAt);
+  // Called after each apply() that stored entries, with them in order, once
+  // they are committed and before the next writer starts: derived data kept
+  // outside RocksDB (the search index) follows the same single path. Set it
+  // before the store is shared between threads.
+  using StoredListener = std::function<void(const std::vector<Entry>&)>;
+  void setStoredListener(StoredListener listener) { storedListener_ = std::move(listener); }
 
   // Every author with a head, in key order, with that head.
   Result<std::vector<std::pair<PublicKey, Head>>> heads() const;
@@ -206,6 +216,7 @@ class Store {
   // (RocksDB reads are thread-safe); the running node writes from its
   // network thread and its admin thread.
   std::mutex writeMu_;
+  StoredListener storedListener_;
   // Guards the in-memory sets below. Each mirrors a family and is updated
   // only after the write that changes the family is committed, so it never
   // claims more than the disk holds.

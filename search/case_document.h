@@ -1,0 +1,51 @@
+// How a case becomes a Xapian document: which fields are searched and how
+// much each weighs, and the boolean terms the filters use.
+#pragma once
+
+#include <xapian.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/store.h"
+
+namespace allmenning::search {
+
+// Term prefixes. Stems and heads are what text queries match; the X* terms
+// are boolean filters and carry no weight.
+inline constexpr char kStem[] = "Z";
+inline constexpr char kHead[] = "H";
+inline constexpr char kIdTerm[] = "Q";
+inline constexpr char kAuthorTerm[] = "XA";
+inline constexpr char kCpvTerm[] = "XC";  // every prefix of every CPV code
+inline constexpr char kProcedureTerm[] = "XP";
+inline constexpr char kSectorTerm[] = "XS";
+inline constexpr char kStatusTerm[] = "XT";
+inline constexpr char kKommuneTerm[] = "XK";
+inline constexpr char kYearTerm[] = "XY";
+// Value slot holding "<author hex>/<id>", the tie-break between equal scores.
+inline constexpr Xapian::valueno kKeySlot = 0;
+// Value slot holding the version's timestamp (sortable), for queries
+// without words: most recent first.
+inline constexpr Xapian::valueno kUpdatedSlot = 1;
+
+// "<author hex>/<id>": the unique term's suffix, the document data, the
+// tie-break value.
+std::string caseKeyText(const CaseKey& key);
+std::optional<CaseKey> parseCaseKeyText(const std::string& text);
+
+// The years a case belongs to for --year: every year from `started` to
+// `ended`; only one of them given, that year; neither, the year of
+// `timestampMs` (when the version was published).
+std::vector<int> caseYears(const nlohmann::ordered_json& record, int64_t timestampMs);
+
+// The document of one version of a case.
+Xapian::Document caseDocument(const CaseKey& key, const nlohmann::ordered_json& record,
+                              int64_t timestampMs);
+
+// The text of the fields a snippet is taken from, most telling first.
+std::vector<std::string> snippetFields(const nlohmann::ordered_json& record);
+
+}  // namespace allmenning::search

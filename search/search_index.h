@@ -1,0 +1,79 @@
+// The full-text index under <home>/search: one Xapian document per live
+// case, kept current from the entries the store accepts, ranked with BM25.
+//
+// It is derived data. Beside the documents it records, per author, the seq
+// of the last entry it has applied ("seq:<author hex>" metadata), committed
+// in the same Xapian transaction as the documents. At open the node compares
+// these with the store's heads and applies what is missing, so a crash
+// between the RocksDB commit and the Xapian commit costs a catch-up, never
+// a wrong result; a missing index or another format version is rebuilt.
+//
+// Thread safety: every method takes the index's mutex; the running node
+// writes from its network and admin threads and searches from the admin one.
+#pragma once
+
+#include <xapian.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/entry.h"
+#include "protocol/status.h"
+#include "search/text.h"
+#include "storage/store.h"
+
+namespace allmenning::search {
+
+struct Hit {
+  CaseKey key;
+  double score = 0;  // BM25; comparable within one query only
+};
+
+class SearchIndex {
+ public:
+  // Opens the index in `dir`, creating an empty one when there is none or
+  // when it has another format version (`rebuilt()` then says so).
+  static Result<std::unique_ptr<SearchIndex>> open(const std::string& dir);
+  // Builds a new index in `dir`.tmp from `fill`, then puts it in place of
+  // `dir` with one rename, so a crash leaves the old index or the new one.
+  static Result<std::unique_ptr<SearchIndex>> rebuild(
+      const std::string& dir, const std::function<Status(SearchIndex&)>& fill);
+
+  // True when open() found no usable index and started an empty one.
+  bool needsBuild() const { return needsBuild_; }
+
+  // Applies one stored entry: a case replaces its document, a retract
+  // removes it, other kinds change nothing. Records the entry's seq.
+  Status apply(const Entry& e);
+  // The seq of `author`'s last applied entry; 0 when none.
+  Result<uint64_t> appliedSeq(const PublicKey& author) const;
+  // Makes what was applied durable. Searches see it before.
+  Status commit();
+
+  // Live cases containing every word of `text` (stems, or compound heads
+  // at half weight) and every filter term, best first; ties by case key.
+  // Without words: every case matching the filters, most recent first.
+  Result<std::vector<Hit>> query(const std::string& text, const SearchFilter& filter,
+                                 std::optional<int> year, size_t limit) const;
+  // Whether a word of a result's text matches a word of `text`, for
+  // highlighting.
+  static std::function<bool(const Word&)> matcher(const std::string& text);
+
+  size_t documents() const;
+
+ private:
+  SearchIndex(Xapian::WritableDatabase db, bool needsBuild)
+      : db_(std::move(db)), needsBuild_(needsBuild) {}
+  Status putCase(const Entry& e);
+  Status removeCase(const PublicKey& author, const std::string& id);
+
+  mutable std::mutex mu_;
+  Xapian::WritableDatabase db_;
+  bool needsBuild_ = false;
+};
+
+}  // namespace allmenning::search

@@ -1,0 +1,301 @@
+// Full-text search through the node: stemming, compounds, filters, ranking,
+// retraction, rebuild, catch-up after a crash, and entries from peers.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <set>
+
+#include "node/node.h"
+#include "storage/store_log.h"
+#include "tests/sim/sim_author.h"
+#include "tests/test_util.h"
+
+namespace allmenning {
+namespace {
+
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+SearchFilter textQuery(std::string text) {
+  SearchFilter f;
+  f.text = std::move(text);
+  f.limit = 1000;
+  return f;
+}
+
+class SearchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(initCrypto().isOk());
+    InitOptions o;
+    o.config.name = "Lom kommune";
+    ASSERT_TRUE(Node::init(home(), o, clock_).isOk());
+    reopen();
+  }
+
+  std::string home() const { return dir_ / "home"; }
+
+  void reopen() {
+    node_.reset();
+    lines_.clear();
+    auto n = Node::open(home(), clock_, [this](std::string_view l) { lines_.emplace_back(l); });
+    ASSERT_TRUE(n.isOk()) << n.status().message();
+    node_ = std::move(*n);
+  }
+
+  // Publishes a case with `fields` over a minimal valid record; returns its id.
+  std::string put(const std::string& id, const Json& fields) {
+    Json c{{"id", id}, {"title", "Sak " + id}, {"procedure", "open"}, {"status", "completed"}};
+    c.update(fields);
+    auto r = node_->putCase(c.dump());
+    EXPECT_TRUE(r.isOk()) << id << ": " << r.status().message();
+    return id;
+  }
+
+  // Case ids of a search, in result order.
+  std::vector<std::string> ids(SearchFilter f) {
+    auto rows = node_->search(f);
+    EXPECT_TRUE(rows.isOk()) << rows.status().message();
+    std::vector<std::string> out;
+    if (!rows.isOk()) return out;
+    for (const auto& r : *rows) {
+      std::string ref = r["case"];
+      out.push_back(ref.substr(ref.find('/') + 1));
+    }
+    return out;
+  }
+  std::vector<std::string> ids(const std::string& text) {
+    SearchFilter f;
+    f.text = text;
+    return ids(f);
+  }
+  std::set<std::string> idSet(const SearchFilter& f) {
+    auto v = ids(f);
+    return {v.begin(), v.end()};
+  }
+
+  TempDir dir_;
+  int64_t now_ = 1700000000000;  // 2023-11-14
+  Clock clock_ = [this] { return now_ += 1000; };
+  std::unique_ptr<Node> node_;
+  std::vector<std::string> lines_;
+};
+
+TEST_F(SearchTest, OtherInflectionsFindTheCase) {
+  put("tunnel", {{"summary", "Lyd viser veien ut av tunneler ved brann."}});
+  put("skole", {{"need", "Skoler deler utstyr de sjelden bruker."}});
+  put("annet", {{"summary", "Ingenting om det."}});
+  EXPECT_EQ(ids("tunnelen"), std::vector<std::string>{"tunnel"});
+  EXPECT_EQ(ids("tunnel"), std::vector<std::string>{"tunnel"});
+  EXPECT_EQ(ids("skolene"), std::vector<std::string>{"skole"});
+  EXPECT_EQ(ids("skolen utstyret"), std::vector<std::string>{"skole"});  // every word
+  EXPECT_TRUE(ids("skolene tunnelen").empty());
+  EXPECT_TRUE(ids("flyplass").empty());
+}
+
+TEST_F(SearchTest, APartOfACompoundFindsTheCase) {
+  put("flom", {{"title", "Bedre flomvarsling i bratte vassdrag"}});
+  put("skred", {{"summary", "Fiberkabler gir snøskredvarsling langs veien."}});
+  put("ord", {{"summary", "Varsling av innbyggere på SMS."}});
+  put("annet", {{"summary", "Skredsikring med overbygg."}});
+  auto found = ids("varsling");
+  EXPECT_EQ(std::set<std::string>(found.begin(), found.end()),
+            (std::set<std::string>{"flom", "skred", "ord"}));
+  EXPECT_EQ(found.front(), "ord") << "the whole word outranks a compound head";
+  EXPECT_EQ(ids("varslingen").size(), 3u);
+  EXPECT_EQ(ids("skredvarsling"), std::vector<std::string>{"skred"});
+  auto rows = node_->search(textQuery("varsling"));
+  ASSERT_TRUE(rows.isOk());
+  for (const auto& r : *rows) {
+    EXPECT_NE(r["snippet"].get<std::string>().find("arsling]"), std::string::npos) << r;
+  }
+}
+
+TEST_F(SearchTest, ATitleMatchRanksAboveALessonsMatch) {
+  put("a-dypt", {{"title", "Felles innkjøp av kontorrekvisita"},
+                 {"summary", "Kommunene kjøpte papir og penner sammen for hele regionen."},
+                 {"lessons_learned", "Neste gang vil vi også ta med brøyting i samme avtale."}});
+  put("b-tittel", {{"title", "Brøyting med sensorer på kommunale veier"},
+                   {"summary", "Kommunene kjøpte en tjeneste for hele regionen."}});
+  EXPECT_EQ(ids("brøyting"), (std::vector<std::string>{"b-tittel", "a-dypt"}));
+}
+
+TEST_F(SearchTest, EachFilterWithTextReturnsExactlyTheExpectedSet) {
+  const char* procedures[] = {"open", "pre-commercial", "innovation-partnership"};
+  const char* sectors[] = {"emergency", "transport", "education"};
+  const char* statuses[] = {"planning", "completed", "failed"};
+  const char* cpvs[] = {"90700000-4", "72000000-5", "71000000-8"};
+  const char* kommuner[] = {"3433", "3434", "0301"};
+  std::mt19937 rng(7);
+  std::vector<Json> model;
+  for (int i = 0; i < 60; ++i) {
+    Json c{{"id", "sak-" + std::to_string(i)},
+           {"procedure", procedures[rng() % 3]},
+           {"sector", sectors[rng() % 3]},
+           {"status", statuses[rng() % 3]},
+           {"cpv", {cpvs[rng() % 3]}},
+           {"buyers", {{{"name", "Kommune"}, {"kommunenummer", kommuner[rng() % 3]}}}},
+           {"started", std::to_string(2018 + rng() % 4) + "-03-01"},
+           {"summary", rng() % 2 ? "Felles beredskap for flommer." : "Annen tekst."}};
+    c["ended"] = std::to_string(std::stoi(c["started"].get<std::string>().substr(0, 4)) +
+                                static_cast<int>(rng() % 3)) +
+                 "-06-30";
+    put(c["id"], c);
+    model.push_back(c);
+  }
+  auto expect = [&](const SearchFilter& f, const std::function<bool(const Json&)>& keep) {
+    std::set<std::string> want;
+    for (const Json& c : model) {
+      if (c["summary"] == "Felles beredskap for flommer." && keep(c)) want.insert(c["id"]);
+    }
+    EXPECT_EQ(idSet(f), want);
+    return want.size();
+  };
+  SearchFilter f = textQuery("flommen");
+  for (const char* p : procedures) {
+    auto g = f;
+    g.procedure = p;
+    expect(g, [&](const Json& c) { return c["procedure"] == p; });
+  }
+  for (const char* s : sectors) {
+    auto g = f;
+    g.sector = s;
+    expect(g, [&](const Json& c) { return c["sector"] == s; });
+  }
+  for (const char* s : statuses) {
+    auto g = f;
+    g.status = s;
+    expect(g, [&](const Json& c) { return c["status"] == s; });
+  }
+  for (std::string cpv : {"7", "72", "907", "71000000-8"}) {
+    auto g = f;
+    g.cpvPrefix = cpv;
+    expect(g, [&](const Json& c) { return c["cpv"][0].get<std::string>().starts_with(cpv); });
+  }
+  for (const char* k : kommuner) {
+    auto g = f;
+    g.kommune = k;
+    expect(g, [&](const Json& c) { return c["buyers"][0]["kommunenummer"] == k; });
+  }
+  size_t inYears = 0;
+  for (int year = 2016; year <= 2025; ++year) {
+    auto g = f;
+    g.year = year;
+    inYears += expect(g, [year](const Json& c) {
+      return std::stoi(c["started"].get<std::string>()) <= year &&
+             year <= std::stoi(c["ended"].get<std::string>());
+    });
+  }
+  EXPECT_GT(inYears, 30u) << "cases span several years each";
+  auto g = f;
+  g.author = node_->id();
+  g.sector = "emergency";
+  g.status = "completed";
+  EXPECT_GT(expect(g,
+                   [](const Json& c) {
+                     return c["sector"] == "emergency" && c["status"] == "completed";
+                   }),
+            0u);
+  g = SearchFilter{};  // --year alone
+  g.year = 2019;
+  g.limit = 1000;
+  std::set<std::string> want;
+  for (const Json& c : model) {
+    if (std::stoi(c["started"].get<std::string>()) <= 2019 &&
+        2019 <= std::stoi(c["ended"].get<std::string>())) {
+      want.insert(c["id"]);
+    }
+  }
+  EXPECT_EQ(idSet(g), want);
+}
+
+TEST_F(SearchTest, RetractedAndReplacedTextDisappears) {
+  put("a", {{"summary", "Droner inspiserer bruer."}});
+  put("b", {{"summary", "Droner leverer blodprøver."}});
+  EXPECT_EQ(ids("droner").size(), 2u);
+  ASSERT_TRUE(node_->retractCase({node_->id(), "a"}).isOk());
+  EXPECT_EQ(ids("droner"), std::vector<std::string>{"b"});
+  put("b", {{"summary", "Roboter leverer blodprøver."}});  // a new version
+  EXPECT_TRUE(ids("droner").empty());
+  EXPECT_EQ(ids("roboter"), std::vector<std::string>{"b"});
+  reopen();  // and so it stays once committed
+  EXPECT_TRUE(ids("droner").empty());
+  EXPECT_EQ(ids("roboter"), std::vector<std::string>{"b"});
+}
+
+// Rebuilding from the database gives the same answers, and a node whose
+// index lags (a crash before the index commit) catches up at open.
+TEST_F(SearchTest, DeletedOrStaleIndexIsRebuiltWithTheSameResults) {
+  for (int i = 0; i < 30; ++i) {
+    put("sak-" + std::to_string(i),
+        {{"summary", i % 3 ? "Felles flomvarsling for kommunene." : "Varsling av flom i elver."},
+         {"sector", i % 2 ? "emergency" : "environment"}});
+  }
+  ASSERT_TRUE(node_->retractCase({node_->id(), "sak-4"}).isOk());
+  auto answers = [this] {
+    std::vector<Json> out;
+    SearchFilter emergency = textQuery("flom"), year;
+    emergency.sector = "emergency";
+    year.year = 2023;
+    year.limit = 1000;
+    for (const SearchFilter& f : {textQuery("varsling"), emergency, year}) {
+      auto rows = node_->search(f);
+      EXPECT_TRUE(rows.isOk());
+      out.push_back(rows.isOk() ? *rows : Json());
+    }
+    return out;
+  };
+  auto before = answers();
+  ASSERT_EQ(before[0].size(), 29u);
+
+  node_.reset();
+  fs::remove_all(home() + "/search");
+  reopen();
+  ASSERT_FALSE(lines_.empty());
+  EXPECT_EQ(lines_.front().rfind("search index: building from 32 entries", 0), 0u) << lines_[0];
+  EXPECT_EQ(answers(), before);
+
+  // An index left behind by a crash: the copy taken before the last puts.
+  node_.reset();
+  fs::copy(home() + "/search", dir_ / "old-search", fs::copy_options::recursive);
+  reopen();
+  put("sak-ny", {{"summary", "Varsling ved ras."}});
+  ASSERT_TRUE(node_->retractCase({node_->id(), "sak-5"}).isOk());
+  before = answers();
+  node_.reset();
+  fs::remove_all(home() + "/search");
+  fs::rename(dir_ / "old-search", home() + "/search");
+  reopen();
+  ASSERT_EQ(lines_.size(), 1u);
+  EXPECT_EQ(lines_[0], "search index: applying 2 entries it lacks");
+  EXPECT_EQ(answers(), before);
+  EXPECT_EQ(ids("ras"), std::vector<std::string>{"sak-ny"});
+}
+
+// Entries from a peer reach the index in the same path that stores them.
+TEST_F(SearchTest, CasesFromPeersAreFoundAsSoonAsStored) {
+  testing::SimAuthor peer(node_->store().network());
+  ASSERT_TRUE(node_->trustKey(peer.id(), "Vågå kommune").isOk());
+  StoreLog log(node_->store(), clock_);
+  Json c{{"id", "fra-vaga"},
+         {"title", "Snøskredvarsling for fjellovergang"},
+         {"procedure", "open"},
+         {"status", "planning"}};
+  auto payload = caseFromJson(c.dump());
+  ASSERT_TRUE(payload.isOk());
+  auto out = log.apply({peer.nextWith(Kind::kCase, *payload, now_)});
+  ASSERT_TRUE(out.isOk());
+  ASSERT_EQ(out->front().outcome, Outcome::kAccepted);
+  auto rows = node_->search(textQuery("varsling"));
+  ASSERT_TRUE(rows.isOk());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0]["case"], toHex(peer.id()) + "/fra-vaga");
+  EXPECT_EQ((*rows)[0]["authorName"], nullptr);  // no profile from Vågå yet
+  auto retract = encodeRetract({"fra-vaga", false});
+  ASSERT_TRUE(log.apply({peer.nextWith(Kind::kRetract, retract, now_)}).isOk());
+  EXPECT_TRUE(ids("varsling").empty());
+}
+
+}  // namespace
+}  // namespace allmenning
