@@ -119,7 +119,8 @@ std::vector<std::unique_ptr<testing::SimAuthor>> fill(Body& a, Body& b, int auth
     (void)b.store->trust(out.back()->id(), "");
     for (int done = 0; done < perAuthor;) {
       std::vector<Entry> batch;
-      for (; done < perAuthor && batch.size() < 256; ++done) batch.push_back(out.back()->next(nowMs()));
+      for (; done < perAuthor && batch.size() < 256; ++done)
+        batch.push_back(out.back()->next(nowMs()));
       if (!a.log.apply(std::move(batch)).isOk()) std::exit(1);
     }
   }
@@ -154,7 +155,12 @@ int run(int authors, int perAuthor) {
     // Agreement: the session opens, both send Heads, and nothing else is due.
     auto start = Clock::now();
     Runner rb(b, {ra.asPeer(a)});
-    waitFor([&] { auto p = rb.peer(); return p && p->lagKnown; }, 30s);
+    waitFor(
+        [&] {
+          auto p = rb.peer();
+          return p && p->lagKnown;
+        },
+        30s);
     std::this_thread::sleep_for(1s);  // anything else would have been sent by now
     auto p = rb.peer().value_or(PeerStatus{});
     report("agreeing reconnect", secondsSince(start) - 1.0, 0, p);

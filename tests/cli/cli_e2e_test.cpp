@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -410,6 +411,75 @@ TEST_F(CliTest, SearchFiltersMatchTheRecords) {
   }
 }
 
+// Whether a searchable field of `r` has a word containing `part`: the test's
+// own rule for what a stemmed, compound-aware search for it must find.
+bool hasWordWith(const json& r, const std::string& part) {
+  std::string text;
+  for (const char* f : {"title", "summary", "need", "solution", "results", "lessons_learned"}) {
+    text += " " + r.value(f, std::string());
+  }
+  for (const auto& t : r.value("tags", json::array())) text += " " + t.get<std::string>();
+  for (const char* list : {"buyers", "suppliers"}) {
+    for (const auto& p : r.value(list, json::array())) text += " " + p.value("name", std::string());
+  }
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text.find(part) != std::string::npos;
+}
+
+TEST_F(CliTest, FreeTextFindsInflectionsAndCompoundParts) {
+  ASSERT_NO_FATAL_FAILURE(updateAndRetract());
+  // query word -> the part every matching text has: another inflection, or
+  // the head of a compound ("varsling" in "snøskredvarsling").
+  const std::pair<const char*, const char*> queries[] = {
+      {"tunnelen", "tunnel"}, {"varsling", "varsling"}, {"skolene", "skole"}};
+  for (const auto& [query, part] : queries) {
+    for (const Filter& f : {Filter{}, Filter{}.with(&Filter::sector, "emergency"),
+                            Filter{}.with(&Filter::status, "completed")}) {
+      std::vector<std::string> want;
+      for (const auto& id : model_.visible(f)) {
+        if (hasWordWith(model_.records.at(id), part)) want.push_back(id);
+      }
+      if (f.args().empty()) {
+        EXPECT_GE(want.size(), 2u) << query;
+      }
+      auto args = f.args();
+      args.insert(args.begin(), query);
+      SCOPED_TRACE(::testing::PrintToString(args));
+      EXPECT_EQ(sorted(search(args)), sorted(want));
+    }
+  }
+  auto text = cli(home_, {"search", "varsling"});
+  EXPECT_NE(text.out.find("varsling]"), std::string::npos) << text.out;
+}
+
+TEST_F(CliTest, ReindexAndAMissingIndexGiveTheSameAnswers) {
+  ASSERT_NO_FATAL_FAILURE(updateAndRetract());
+  auto answers = [&] {
+    std::string out;
+    for (const auto& q : {std::vector<std::string>{"search", "--json", "flom"},
+                          {"search", "--json", "--year", "2021"},
+                          {"search", "tunnel", "--sector", "transport"}}) {
+      auto r = cli(home_, q);
+      EXPECT_EQ(r.exitCode, 0) << describe(r);
+      out += r.out;
+    }
+    return out;
+  };
+  std::string before = answers();
+  auto r = cli(home_, {"reindex"});
+  EXPECT_EQ(r.exitCode, 0) << describe(r);
+  EXPECT_NE(
+      r.err.find("search index: built: " + std::to_string(model_.visible().size()) + " cases"),
+      std::string::npos)
+      << r.err;
+  EXPECT_EQ(answers(), before);
+  fs::remove_all(home_ + "/search");
+  r = cli(home_, {"search", "--json", "flom"});
+  EXPECT_NE(r.err.find("search index: building from"), std::string::npos) << r.err;
+  EXPECT_EQ(answers(), before);
+}
+
 TEST_F(CliTest, ExportImportReproducesEveryCase) {
   ASSERT_NO_FATAL_FAILURE(updateAndRetract());
   std::string file = dir_ / "export.jsonl";
@@ -529,10 +599,11 @@ TEST_F(CliTest, ExitCodes) {
   EXPECT_EQ(cli(home_, {"vouch", std::string(64, 'a')}).exitCode, 2);  // --name is required
   EXPECT_EQ(cli(home_, {"peer", "add", "nohost", std::string(64, 'a')}).exitCode, 2);
   EXPECT_EQ(cli(home_, {"peer", "remove", std::string(64, 'a')}).exitCode, 1);
-  for (std::string cmd : {"init", "id", "case", "case put", "case show", "case retract", "search",
-                          "export", "import", "verify", "run", "status", "trust", "trust add",
-                          "trust list", "trust remove", "vouch", "peer", "peer add", "peer list",
-                          "peer remove"}) {
+  for (std::string cmd :
+       {"init",     "id",        "case",       "case put",     "case show", "case retract",
+        "search",   "export",    "import",     "verify",       "run",       "status",
+        "trust",    "trust add", "trust list", "trust remove", "vouch",     "peer",
+        "peer add", "peer list", "peer remove"}) {
     auto r = run(words(cmd + " --help"));
     EXPECT_EQ(r.exitCode, 0) << describe(r);
     EXPECT_NE(r.out.find("Usage: allmenning " + cmd), std::string::npos) << r.out;
