@@ -78,6 +78,9 @@ class Node {
   Result<Json> showCase(const CaseKey& key, bool history);
   // One row per match: case ref, title, author name, procedure, status, updated.
   Result<Json> search(const SearchFilter& filter);
+  // Cases that answer a need record (title, need, cpv, sector, procedure),
+  // best first, each with its score and why it was chosen (node_match.cpp).
+  Result<Json> matchNeed(const Json& need, size_t limit);
   // Rebuilds <home>/search from the database.
   Status reindex(const Progress& progress);
 
@@ -133,7 +136,9 @@ class Node {
   Result<Head> recoverIntent(const Head& head);
   Status checkImport(const std::string& path);
   Result<Json> entrySummary(const Entry& e);
-  Result<Json> searchRow(const CaseKey& key, const std::string& text);
+  // A result row for `key`'s current version; with `text`, a snippet; with
+  // `record`, the version's record too.
+  Result<Json> searchRow(const CaseKey& key, const std::string& text, Json* record = nullptr);
   Result<Json> textSearch(const SearchFilter& filter);
   Status attachIndex(const Progress& progress);
   Status rebuildIndexLocked(const Progress& progress);

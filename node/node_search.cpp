@@ -137,7 +137,7 @@ void Node::onStored(const std::vector<Entry>& entries) {
 
 // Search rows read only the current version: the chain walk that `case show`
 // does would make a search cost grow with every author's log length.
-Result<Json> Node::searchRow(const CaseKey& key, const std::string& text) {
+Result<Json> Node::searchRow(const CaseKey& key, const std::string& text, Json* recordOut) {
   auto state = store_->caseState(key);
   if (!state.isOk()) return state.status();
   if (!*state || (*state)->retracted) {
@@ -155,6 +155,7 @@ Result<Json> Node::searchRow(const CaseKey& key, const std::string& text) {
            {"author", toHex(key.author)},   {"authorName", *name ? Json(**name) : Json(nullptr)},
            {"trust", trustOf(key.author)},  {"procedure", (*record)["procedure"]},
            {"status", (*record)["status"]}, {"updated", isoTime((*e)->header.timestamp)}};
+  if (recordOut) *recordOut = *record;
   if (text.empty()) return row;
   auto hit = search::SearchIndex::matcher(text);
   std::string snippet;

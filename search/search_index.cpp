@@ -37,13 +37,15 @@ std::vector<std::string> queryStems(const std::string& text) {
   return out;
 }
 
-Xapian::Query textQuery(const std::string& text) {
+// The words of `text` joined by `op`, each word as its stem or, at lower
+// weight, as the head of a compound.
+Xapian::Query wordsQuery(const std::string& text, Xapian::Query::op op) {
   std::vector<Xapian::Query> each;
   for (const std::string& s : queryStems(text)) {
     Xapian::Query head(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(kHead + s), kHeadWeight);
     each.emplace_back(Xapian::Query::OP_OR, Xapian::Query(kStem + s), head);
   }
-  return Xapian::Query(Xapian::Query::OP_AND, each.begin(), each.end());
+  return Xapian::Query(op, each.begin(), each.end());
 }
 
 Xapian::Query filterQuery(const SearchFilter& f, std::optional<int> year) {
@@ -161,9 +163,10 @@ Result<std::vector<Hit>> SearchIndex::query(const std::string& text, const Searc
   try {
     Xapian::Enquire enquire(db_);
     bool words = !search::words(text).empty();
-    enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER,
-                                    words ? textQuery(text) : Xapian::Query::MatchAll,
-                                    filterQuery(filter, year)));
+    enquire.set_query(
+        Xapian::Query(Xapian::Query::OP_FILTER,
+                      words ? wordsQuery(text, Xapian::Query::OP_AND) : Xapian::Query::MatchAll,
+                      filterQuery(filter, year)));
     enquire.set_weighting_scheme(Xapian::BM25Weight());
     if (words) {
       enquire.set_sort_by_relevance_then_value(kKeySlot, false);
@@ -180,6 +183,41 @@ Result<std::vector<Hit>> SearchIndex::query(const std::string& text, const Searc
     return out;
   } catch (const Xapian::Error& x) {
     return xapianError("searching", x);
+  }
+}
+
+Result<std::vector<Similar>> SearchIndex::similar(const std::string& text,
+                                                  const std::vector<std::string>& cpvPrefixes,
+                                                  size_t limit) const {
+  std::lock_guard lock(mu_);
+  try {
+    std::vector<Xapian::Query> cpv;
+    for (const auto& p : cpvPrefixes) cpv.emplace_back(kCpvTerm + p);
+    Xapian::Query byCpv(Xapian::Query::OP_OR, cpv.begin(), cpv.end());
+    Xapian::Enquire enquire(db_);
+    enquire.set_query(Xapian::Query(Xapian::Query::OP_OR, wordsQuery(text, Xapian::Query::OP_OR),
+                                    Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, byCpv, 0)));
+    enquire.set_weighting_scheme(Xapian::BM25Weight());
+    enquire.set_sort_by_relevance_then_value(kKeySlot, false);
+    Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
+    std::vector<Similar> out;
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+      auto key = parseCaseKeyText(it.get_document().get_data());
+      if (!key) return Status::corruption("search index: document without a case key");
+      Similar s{std::move(*key), it.get_weight(), {}};
+      for (auto t = enquire.get_matching_terms_begin(it); t != enquire.get_matching_terms_end(it);
+           ++t) {
+        std::string term = *t;
+        if (term.starts_with(kStem)) s.terms.push_back(term.substr(1));
+        if (term.starts_with(kHead)) s.terms.push_back(term.substr(1));
+      }
+      std::sort(s.terms.begin(), s.terms.end());
+      s.terms.erase(std::unique(s.terms.begin(), s.terms.end()), s.terms.end());
+      out.push_back(std::move(s));
+    }
+    return out;
+  } catch (const Xapian::Error& x) {
+    return xapianError("matching", x);
   }
 }
 

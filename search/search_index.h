@@ -33,6 +33,14 @@ struct Hit {
   double score = 0;  // BM25; comparable within one query only
 };
 
+// A case like a described need: its BM25 weight against the need's words,
+// and the query words (stems) it contains.
+struct Similar {
+  CaseKey key;
+  double weight = 0;
+  std::vector<std::string> terms;
+};
+
 class SearchIndex {
  public:
   // Opens the index in `dir`, creating an empty one when there is none or
@@ -59,6 +67,12 @@ class SearchIndex {
   // Without words: every case matching the filters, most recent first.
   Result<std::vector<Hit>> query(const std::string& text, const SearchFilter& filter,
                                  std::optional<int> year, size_t limit) const;
+  // Cases sharing any word of `text` (any one is enough; more and rarer
+  // words weigh more) or any of `cpvPrefixes`, best text match first; at
+  // most `limit`. A case that shares only a CPV prefix has weight 0.
+  Result<std::vector<Similar>> similar(const std::string& text,
+                                       const std::vector<std::string>& cpvPrefixes,
+                                       size_t limit) const;
   // Whether a word of a result's text matches a word of `text`, for
   // highlighting.
   static std::function<bool(const Word&)> matcher(const std::string& text);
