@@ -89,6 +89,12 @@ TEST_F(FederationTest, PutUpdateAndRetractAtAReachB) {
   ASSERT_TRUE(took) << "not at B within 2 s\nhub log:\n" << hub_.log();
   std::printf("put at A shown at B after %lld ms\n", static_cast<long long>(took->count()));
   EXPECT_EQ(*a_.show(ref), *b_.show(ref));  // identical, signature and all
+  // B's full-text index took the case in the same path that stored it; the
+  // title says "Flomvarsling", so the compound's head finds it.
+  auto found = [&](const FedNode& n) {
+    return n.cli({"search", "varsling", "--json"}).out.find(ref) != std::string::npos;
+  };
+  EXPECT_TRUE(found(b_));
 
   ASSERT_EQ(put(a_, "flom-1", "implementation"), ref);
   EXPECT_TRUE(waitUntil(
@@ -108,6 +114,7 @@ TEST_F(FederationTest, PutUpdateAndRetractAtAReachB) {
       2s))
       << "the retraction did not reach B";
   EXPECT_EQ(b_.show(ref, true), a_.show(ref, true));
+  EXPECT_FALSE(found(b_)) << "a retracted case left B's search results";
   for (FedNode* n : line()) EXPECT_EQ(n->cli({"verify"}).exitCode, 0) << n->name();
 }
 
