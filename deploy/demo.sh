@@ -104,6 +104,10 @@ run --home "$lom" search --sector emergency
 run --home "$lom" search --cpv 72
 run --home "$lom" search --status completed
 
+say "Search in Norwegian: any inflection (tunnelen finds tunneler), and the last part of a compound (varsling finds flomvarsling and snøskredvarsling). Best match first, with the matching words in [ ]."
+run --home "$lom" search tunnelen
+run --home "$lom" search varsling --sector emergency
+
 say "Show one case in full."
 run --home "$lom" case show "$shown_id"
 
@@ -180,6 +184,7 @@ wait_for_case "$t/bergen" "$lom_key/$new_case" "$t0" "Lom published it"
 
 say "In Bergen: search for cases bought by kommune 3434 (Lom), and show the one that arrived. Its signature and hash chain verify against Lom's key."
 run --home "$t/bergen" search --kommune 3434
+run --home "$t/bergen" search flomvarsling drift
 run --home "$t/bergen" case show "$lom_key/$new_case"
 vouchers=$("$bin" --home "$t/bergen" --json case show "$lom_key/$new_case" |
   python3 -c 'import json, sys; print(" ".join(v["key"] for v in json.load(sys.stdin)["vouchedBy"]))')
