@@ -1,4 +1,6 @@
 // allmenning export | import
+#include <set>
+
 #include "cli/cli.h"
 
 namespace allmenning::cli {
@@ -6,34 +8,64 @@ namespace {
 
 const std::vector<std::string> kFormats = {"jsonl", "ocds"};
 
-Status requireJsonl(const std::string& format) {
-  if (format == "jsonl") return Status::ok();
-  return Status::invalid("--format " + format + " is not available yet; use --format jsonl");
+using Sink = std::function<Status(std::string_view)>;
+
+Status exportTo(Node& node, const std::string& format, const Sink& sink) {
+  return format == "ocds" ? node.exportOcds(sink) : node.exportJsonl(sink);
 }
 
 // Writes the export to `path` atomically: a failed or interrupted export
 // leaves no part of a file, and a finished one is on disk.
-Status exportToFile(Node& node, const std::string& path) {
+Status exportToFile(Node& node, const std::string& format, const std::string& path) {
   auto file = AtomicFile::create(path, 0644);
   if (!file.isOk()) return file.status().withContext("export");
   ALM_RETURN_IF_ERROR(
-      node.exportJsonl([&](std::string_view line) { return (*file)->append(line); }));
+      exportTo(node, format, [&](std::string_view text) { return (*file)->append(text); }));
   return (*file)->commit();
+}
+
+Status exportToStream(Node& node, const std::string& format, std::ostream& out) {
+  Status st = exportTo(node, format, [&](std::string_view text) {
+    out << text;
+    return out ? Status::ok() : Status::ioError("writing export");
+  });
+  out.flush();
+  return st.isOk() && !out ? Status::ioError("writing export") : st;
+}
+
+Status importOcds(Globals& g, Node& node, const std::string& file) {
+  std::set<std::string> printed;
+  auto stored = [&](const std::string& ref) {
+    if (printed.insert(ref).second) g.out() << ref << std::endl;
+  };
+  auto report = node.importOcds(g.path(file), stored);
+  if (!report.isOk()) return report.status();
+  g.err() << "imported " << report->versions << " case versions from " << report->releases
+          << " releases (" << report->unchanged << " unchanged, " << report->withdrawn
+          << " withdrawn, " << report->refused << " invalid)\n";
+  for (const auto& e : report->errors) g.err() << "  " << e << "\n";
+  if (report->refused == 0) return Status::ok();
+  return Status::invalid(std::to_string(report->refused) +
+                         " releases were invalid and not imported; the valid ones were");
 }
 
 }  // namespace
 
 void addExport(CLI::App& app, Globals& g) {
-  auto* cmd = app.add_subcommand("export", "Write every entry (signed, verifiable) to stdout");
+  auto* cmd = app.add_subcommand(
+      "export", "Write every entry (jsonl: signed, verifiable) or every case version (ocds)");
   auto format = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>();
-  cmd->add_option("--format", *format, "jsonl")->required()->check(CLI::IsMember(kFormats));
+  cmd->add_option("--format", *format,
+                  "jsonl: one signed entry per line; ocds: an OCDS 1.1 release package, one "
+                  "release per case version (docs/ocds.md)")
+      ->required()
+      ->check(CLI::IsMember(kFormats));
   cmd->add_option("-o,--output", *output, "Write to FILE (atomically) instead of stdout");
   cmd->callback([&g, format, output] {
     withNode(g, [&](Node& node) -> Status {
-      ALM_RETURN_IF_ERROR(requireJsonl(*format));
-      if (!output->empty()) return exportToFile(node, g.path(*output));
-      return node.exportJsonl(g.out());
+      if (!output->empty()) return exportToFile(node, *format, g.path(*output));
+      return exportToStream(node, *format, g.out());
     });
   });
 }
@@ -43,11 +75,16 @@ void addImport(CLI::App& app, Globals& g) {
       "import", "Import entries or case records from a file; prints each case id once durable");
   auto format = std::make_shared<std::string>();
   auto file = std::make_shared<std::string>();
-  cmd->add_option("--format", *format, "jsonl")->required()->check(CLI::IsMember(kFormats));
+  cmd->add_option("--format", *format,
+                  "jsonl: entries or bare case records, all or nothing; ocds: an OCDS release "
+                  "package, each valid release imported as your own case, each invalid one "
+                  "reported (exit 2)")
+      ->required()
+      ->check(CLI::IsMember(kFormats));
   cmd->add_option("FILE", *file, "File to import")->required();
   cmd->callback([&g, format, file] {
     withNode(g, [&](Node& node) -> Status {
-      ALM_RETURN_IF_ERROR(requireJsonl(*format));
+      if (*format == "ocds") return importOcds(g, node, *file);
       auto committed = [&g](const std::string& ref) { g.out() << ref << std::endl; };
       auto progress = [&g](uint64_t lines) { g.err() << "import: " << lines << " lines\n"; };
       auto report = node.importJsonl(g.path(*file), committed, progress);

@@ -45,6 +45,16 @@ struct ImportReport {
   std::vector<std::string> errors;
 };
 
+// What `import --format ocds` did.
+struct OcdsImportReport {
+  uint64_t releases = 0;   // in the package
+  uint64_t versions = 0;   // case versions stored
+  uint64_t unchanged = 0;  // releases equal to the case's current version
+  uint64_t withdrawn = 0;  // cases retracted by a withdrawing release
+  uint64_t refused = 0;    // invalid releases; the first ones are in errors
+  std::vector<std::string> errors;
+};
+
 namespace search {
 class SearchIndex;
 }
@@ -93,6 +103,13 @@ class Node {
   Result<ImportReport> importJsonl(const std::string& path,
                                    const std::function<void(const std::string&)>& committed,
                                    const std::function<void(uint64_t)>& progress);
+
+  // OCDS 1.1 (docs/ocds.md): every case version as a release package, and
+  // a package's valid releases as this node's own cases, each invalid one
+  // reported. `stored` is called with a case ref after each stored version.
+  Status exportOcds(const std::function<Status(std::string_view)>& sink);
+  Result<OcdsImportReport> importOcds(const std::string& path,
+                                      const std::function<void(const std::string&)>& stored);
 
   Result<VerifyReport> verify(const std::function<void(uint64_t)>& progress);
 
