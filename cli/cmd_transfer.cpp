@@ -40,9 +40,10 @@ Status importOcds(Globals& g, Node& node, const std::string& file) {
   };
   auto report = node.importOcds(g.path(file), stored);
   if (!report.isOk()) return report.status();
-  g.err() << "imported " << report->versions << " case versions from " << report->releases
-          << " releases (" << report->unchanged << " unchanged, " << report->withdrawn
-          << " withdrawn, " << report->refused << " invalid)\n";
+  g.err() << "imported " << report->versions
+          << (report->versions == 1 ? " case version" : " case versions") << " from "
+          << report->releases << " releases (" << report->unchanged << " unchanged, "
+          << report->withdrawn << " withdrawn, " << report->refused << " invalid)\n";
   for (const auto& e : report->errors) g.err() << "  " << e << "\n";
   if (report->refused == 0) return Status::ok();
   return Status::invalid(std::to_string(report->refused) +
