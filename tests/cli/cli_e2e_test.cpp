@@ -57,11 +57,14 @@ std::vector<fs::path> sampleCaseFiles() {
   return jsonFilesUnder(fs::path(ALLMENNING_SHARED_DIR) / "data/cases");
 }
 
-// The project's example cases, without the update-*.json variants.
+// The project's example cases, without the update-*.json variants and the
+// needs and experiences in the subfolders.
 std::vector<fs::path> exampleCaseFiles() {
-  auto files = jsonFilesUnder(fs::path(ALLMENNING_SOURCE_DIR) / "deploy/examples");
-  std::erase_if(files,
-                [](const fs::path& f) { return f.filename().string().starts_with("update-"); });
+  const fs::path dir = fs::path(ALLMENNING_SOURCE_DIR) / "deploy/examples";
+  auto files = jsonFilesUnder(dir);
+  std::erase_if(files, [&](const fs::path& f) {
+    return f.parent_path() != dir || f.filename().string().starts_with("update-");
+  });
   return files;
 }
 
@@ -529,10 +532,11 @@ TEST_F(CliTest, ExitCodes) {
   EXPECT_EQ(cli(home_, {"vouch", std::string(64, 'a')}).exitCode, 2);  // --name is required
   EXPECT_EQ(cli(home_, {"peer", "add", "nohost", std::string(64, 'a')}).exitCode, 2);
   EXPECT_EQ(cli(home_, {"peer", "remove", std::string(64, 'a')}).exitCode, 1);
-  for (std::string cmd : {"init", "id", "case", "case put", "case show", "case retract", "search",
-                          "export", "import", "verify", "run", "status", "trust", "trust add",
-                          "trust list", "trust remove", "vouch", "peer", "peer add", "peer list",
-                          "peer remove"}) {
+  for (std::string cmd :
+       {"init",     "id",        "case",       "case put",     "case show", "case retract",
+        "search",   "export",    "import",     "verify",       "run",       "status",
+        "trust",    "trust add", "trust list", "trust remove", "vouch",     "peer",
+        "peer add", "peer list", "peer remove"}) {
     auto r = run(words(cmd + " --help"));
     EXPECT_EQ(r.exitCode, 0) << describe(r);
     EXPECT_NE(r.out.find("Usage: allmenning " + cmd), std::string::npos) << r.out;
