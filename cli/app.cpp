@@ -16,6 +16,8 @@ void buildApp(CLI::App& app, Globals& g) {
   addId(app, g);
   addRun(app, g);
   addCase(app, g);
+  addNeed(app, g);
+  addExperience(app, g);
   addSearch(app, g);
   addReindex(app, g);
   addExport(app, g);

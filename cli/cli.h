@@ -93,6 +93,8 @@ void addInit(CLI::App& app, Globals& g);
 void addId(CLI::App& app, Globals& g);
 void addRun(CLI::App& app, Globals& g);
 void addCase(CLI::App& app, Globals& g);
+void addNeed(CLI::App& app, Globals& g);
+void addExperience(CLI::App& app, Globals& g);
 void addSearch(CLI::App& app, Globals& g);
 void addReindex(CLI::App& app, Globals& g);
 void addExport(CLI::App& app, Globals& g);

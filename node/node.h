@@ -34,6 +34,7 @@ struct PutResult {
   CaseKey key;
   uint64_t seq = 0;
   bool unchanged = false;  // identical to the current version; nothing written
+  std::string warning;     // published, but the user should know this
 };
 
 // Counters and callbacks of an import.
@@ -78,14 +79,33 @@ class Node {
   int64_t now() const { return clock_(); }
   Store& store() { return *store_; }
 
-  // Parses "<author-hex>/<id>" or "<id>" (this node's own case).
-  Result<CaseKey> parseCaseRef(const std::string& ref) const;
+  // Parses "<author-hex>/<id>" or "<id>" (this node's own record). `kind`
+  // only names the record in messages.
+  Result<CaseKey> parseCaseRef(const std::string& ref, Kind kind = Kind::kCase) const;
 
-  // Validates a case file's text and publishes it as a new version.
-  Result<PutResult> putCase(std::string_view json);
-  Status retractCase(const CaseKey& key);
-  // The case as `case show --json` prints it; with `history`, every version.
+  // Validates a record file's text as `kind` (case, need or experience) and
+  // publishes it as a new version; unchanged when it equals the current one.
+  // An experience about one of this node's own cases is refused (invalid: an
+  // experience is another body's report); one about a case this node does not
+  // hold, or holds retracted, is published with a warning, since the case
+  // may arrive later and the experience then shows under it.
+  Result<PutResult> put(Kind kind, std::string_view json);
+  Result<PutResult> putCase(std::string_view json) { return put(Kind::kCase, json); }
+  // Publishes a retract of this node's live record (kind, key).
+  Status retract(Kind kind, const CaseKey& key);
+  Status retractCase(const CaseKey& key) { return retract(Kind::kCase, key); }
+  // The case as `case show --json` prints it, with the experiences about it
+  // and the cases linking to it; with `history`, every version.
   Result<Json> showCase(const CaseKey& key, bool history);
+  // The need as `need show --json` prints it: a retracted need shows its last
+  // published version.
+  Result<Json> showNeed(const CaseKey& key);
+  // The record of the live need `key`, as its JSON; not found when this node
+  // holds no such need or it is retracted.
+  Result<Json> needRecord(const CaseKey& key);
+  // Calls `fn` with every live need this node holds (any author) and its
+  // record, in key order. Stops at the first non-ok status and returns it.
+  Status forEachNeed(const std::function<Status(const CaseKey&, const Json& record)>& fn);
   // One row per match: case ref, title, author name, procedure, status, updated.
   Result<Json> search(const SearchFilter& filter);
   // Cases that answer a need record (title, need, cpv, sector, procedure),
@@ -161,6 +181,12 @@ class Node {
   Status rebuildIndexLocked(const Progress& progress);
   Status catchUpIndexLocked(const Progress& progress);
   void onStored(const std::vector<Entry>& entries);
+  Status checkExperience(ByteView payload, std::string& warning);
+  Result<Json> currentRecord(Kind kind, const CaseKey& key, const CaseState& state);
+  Result<std::optional<Entry>> lastVersion(Kind kind, const CaseKey& key, const CaseState& state);
+  Result<Json> showRecord(Kind kind, const CaseKey& key, const CaseState& state,
+                          const std::optional<Entry>& shown, int64_t latestTimestamp);
+  Result<Json> linksJson(const CaseKey& key);
   Result<Json> chainCheck(const PublicKey& author, uint64_t seq);
   Result<Json> authorsStatus();
   Result<Json> forksStatus();

@@ -1,61 +1,23 @@
-// Node: publishing, retracting, showing and finding cases.
+// Node: showing and finding cases.
 #include "node/node.h"
 #include "protocol/case_json.h"
 #include "protocol/case_rules.h"
-#include "protocol/records.h"
 
 namespace allmenning {
 
-Result<CaseKey> Node::parseCaseRef(const std::string& ref) const {
+Result<CaseKey> Node::parseCaseRef(const std::string& ref, Kind kind) const {
+  const std::string what = kindName(kind) + " id \"" + ref + "\"";
   size_t slash = ref.find('/');
   CaseKey key{id(), ref};
   if (slash != std::string::npos) {
     auto author = fromHexFixed<32>(ref.substr(0, slash));
-    if (!author) {
-      return Status::invalid("case id \"" + ref + "\": the part before '/' must be 64 hex digits");
-    }
+    if (!author) return Status::invalid(what + ": the part before '/' must be 64 hex digits");
     key = CaseKey{*author, ref.substr(slash + 1)};
   }
   if (!rules::isValidId(key.id)) {
-    return Status::invalid("case id \"" + ref + "\": \"" + key.id +
-                           "\" does not match [a-z0-9][a-z0-9-]{0,79}");
+    return Status::invalid(what + ": \"" + key.id + "\" does not match [a-z0-9][a-z0-9-]{0,79}");
   }
   return key;
-}
-
-Result<PutResult> Node::putCase(std::string_view json) {
-  auto payload = caseFromJson(json);
-  if (!payload.isOk()) return payload.status();
-  auto caseId = caseIdOf(*payload);
-  if (!caseId.isOk()) return caseId.status();
-  PutResult out{CaseKey{id(), *caseId}, 0, false};
-  auto state = store_->caseState(out.key);
-  if (!state.isOk()) return state.status();
-  if (*state && !(*state)->retracted) {
-    auto current = store_->entry(id(), (*state)->seq);
-    if (!current.isOk()) return current.status();
-    if (*current && (*current)->payload == *payload) {
-      out.seq = (*state)->seq;
-      out.unchanged = true;
-      return out;
-    }
-  }
-  auto entries = author({{Kind::kCase, std::move(*payload)}});
-  if (!entries.isOk()) return entries.status();
-  out.seq = entries->front().header.seq;
-  return out;
-}
-
-Status Node::retractCase(const CaseKey& key) {
-  if (key.author != id()) {
-    return Status::refused("case " + caseRef(key) + " belongs to another author; only " +
-                           toHex(key.author) + " can retract it");
-  }
-  auto state = store_->caseState(key);
-  if (!state.isOk()) return state.status();
-  if (!*state) return Status::notFound("no case " + caseRef(key));
-  if ((*state)->retracted) return Status::refused("case " + caseRef(key) + " is already retracted");
-  return author({{Kind::kRetract, encodeRetract(RetractRecord{key.id, false})}}).status();
 }
 
 // Verifies the hash links of `author`'s log from seq 1 to its head, and the
@@ -102,47 +64,27 @@ Result<Json> Node::showCase(const CaseKey& key, bool history) {
   auto versions = store_->caseVersions(key);
   if (!versions.isOk()) return versions.status();
   // A retracted case shows its last published version, marked retracted.
-  uint64_t shownSeq = 0;
+  std::optional<Entry> shown;
   int64_t latestTimestamp = 0;  // of the last entry that touched the case
-  Json record, shownHash, entries = Json::array();
+  Json entries = Json::array();
   for (uint64_t seq : *versions) {
     auto e = store_->entry(key.author, seq);
     if (!e.isOk()) return e.status();
     if (!*e)
       return Status::corruption("versions of " + caseRef(key) + " name missing seq " +
                                 std::to_string(seq));
-    if ((*e)->header.kind == Kind::kCase && (*e)->payload) {
-      auto c = decodeCase(*(*e)->payload);
-      if (!c.isOk()) return c.status();
-      record = std::move(*c);
-      shownSeq = seq;
-      shownHash = toHex((*e)->hash);
-    }
+    if ((*e)->header.kind == Kind::kCase && (*e)->payload) shown = **e;
     latestTimestamp = (*e)->header.timestamp;
     auto summary = entrySummary(**e);
     if (!summary.isOk()) return summary.status();
     entries.push_back(std::move(*summary));
   }
-  auto check = chainCheck(key.author, shownSeq);
-  if (!check.isOk()) return check.status();
-  auto name = store_->authorName(key.author);
-  if (!name.isOk()) return name.status();
-  auto vouchers = vouchersOf(key.author);
-  if (!vouchers.isOk()) return vouchers.status();
-  Json out{{"case", caseRef(key)},
-           {"author", toHex(key.author)},
-           {"authorName", *name ? Json(**name) : Json(nullptr)},
-           {"trust", trustOf(key.author)},
-           {"vouchedBy", std::move(*vouchers)},
-           {"retracted", (*state)->retracted},
-           {"seq", shownSeq},
-           {"entryHash", std::move(shownHash)},
-           {"signature", (*check)["signature"]},
-           {"chain", (*check)["chain"]},
-           {"timestamp", latestTimestamp},
-           {"time", isoTime(latestTimestamp)},
-           {"record", std::move(record)}};
-  if (history) out["history"] = std::move(entries);
+  auto out = showRecord(Kind::kCase, key, **state, shown, latestTimestamp);
+  if (!out.isOk()) return out.status();
+  auto links = linksJson(key);
+  if (!links.isOk()) return links.status();
+  out->update(*links);
+  if (history) (*out)["history"] = std::move(entries);
   return out;
 }
 

@@ -213,9 +213,9 @@ class ImportBatch {
 
   void announce(const Entry& e) {
     ++report_.stored;
-    auto id = caseIdOfPayload(e.header.kind, *e.payload);
-    if (e.header.kind == Kind::kCase && id.isOk()) {
-      committed_(caseRef(CaseKey{e.header.author, *id}));
+    auto record = recordOfPayload(e.header.kind, *e.payload);
+    if (e.header.kind == Kind::kCase && record.isOk() && *record) {
+      committed_(caseRef(CaseKey{e.header.author, (*record)->id}));
     }
   }
 

@@ -81,7 +81,7 @@ Status applyReleases(Node& node, std::vector<Release> valid, OcdsImportReport& r
     }
     auto held = holdsVersion(node, key, r.record);
     if (!held.isOk()) return held.status();
-    auto put = *held ? Result<PutResult>(PutResult{key, 0, true}) : node.putCase(r.record.dump());
+    auto put = *held ? Result<PutResult>(PutResult{key, 0, true, {}}) : node.putCase(r.record.dump());
     if (!put.isOk()) return put.status();
     if (put->unchanged) {
       ++report.unchanged;
@@ -119,6 +119,7 @@ Status Node::exportOcds(const std::function<Status(std::string_view)>& sink) {
     if (v.retracted) {
       auto r = decodeRetract(*e->payload);
       if (!r.isOk()) return r.status();
+      if (r->target != Kind::kCase) return Status::ok();  // a need or an experience
       auto it = last.find({h.author, r->caseId});
       if (it == last.end()) return Status::ok();  // nothing to withdraw
       record = it->second;

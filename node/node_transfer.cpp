@@ -3,7 +3,7 @@
 #include <ostream>
 
 #include "node/node.h"
-#include "protocol/case_json.h"
+#include "protocol/record_json.h"
 #include "protocol/records.h"
 
 namespace allmenning {
@@ -13,11 +13,13 @@ Result<Json> recordJson(const Entry& e) {
   if (!e.payload) return Json(nullptr);
   switch (e.header.kind) {
     case Kind::kCase:
-      return decodeCase(*e.payload);
+    case Kind::kNeed:
+    case Kind::kExperience:
+      return decodeRecord(e.header.kind, *e.payload);
     case Kind::kRetract: {
       auto r = decodeRetract(*e.payload);
       if (!r.isOk()) return r.status();
-      return Json{{"caseId", r->caseId}, {"erase", r->erase}};
+      return Json{{"caseId", r->caseId}, {"erase", r->erase}, {"target", kindName(r->target)}};
     }
     case Kind::kProfile: {
       auto p = decodeProfile(*e.payload);

@@ -1,6 +1,7 @@
 // Entry points of the case JSON layer: text -> checked JSON -> canonical
 // bytes, and canonical bytes -> JSON. The rules themselves live in
-// case_json_write.cpp; this file deals with raw input and decoding.
+// case_json_write.cpp; this file deals with raw input, shared by every
+// record format, and with the case's JSON form.
 #include "protocol/case_json.h"
 
 #include <capnp/message.h>
@@ -10,14 +11,10 @@
 #include <set>
 #include <vector>
 
-#include "protocol/capnp_util.h"
-#include "protocol/case_json_internal.h"
-#include "protocol/case_rules.h"
+#include "protocol/record_codec.h"
 
-namespace allmenning {
+namespace allmenning::case_json {
 namespace {
-
-using case_json::Json;
 
 // Offset of the first byte that does not begin a well-formed UTF-8 sequence.
 // UTF-8 is prefix-free: at most one length 1..4 starting at a given byte is a
@@ -96,7 +93,7 @@ class SyntaxChecker {
   std::string path() const {
     std::string p;
     for (const Frame& f : frames_) {
-      p = f.isArray ? case_json::indexPath(p, f.index) : case_json::keyPath(p, f.key);
+      p = f.isArray ? indexPath(p, f.index) : keyPath(p, f.key);
     }
     return p;
   }
@@ -104,23 +101,6 @@ class SyntaxChecker {
   std::vector<Frame> frames_;
   Status error_;
 };
-
-Json textJson(capnp::Text::Reader t) { return std::string(t.begin(), t.size()); }
-
-Json textListJson(capnp::List<capnp::Text>::Reader list) {
-  Json out = Json::array();
-  for (auto t : list) out.push_back(textJson(t));
-  return out;
-}
-
-Json partyJson(schema::Party::Reader p) {
-  Json out = Json::object();
-  if (p.hasName()) out["name"] = textJson(p.getName());
-  if (p.hasOrgnr()) out["orgnr"] = textJson(p.getOrgnr());
-  if (p.hasKommunenummer()) out["kommunenummer"] = textJson(p.getKommunenummer());
-  if (p.hasRole()) out["role"] = textJson(p.getRole());
-  return out;
-}
 
 Json documentJson(schema::Document::Reader d) {
   Json out = Json::object();
@@ -135,14 +115,6 @@ Json relatedJson(schema::Related::Reader r) {
   Json out = Json::object();
   if (r.hasCase()) out["case"] = textJson(r.getCase());
   if (r.hasRelationship()) out["relationship"] = textJson(r.getRelationship());
-  return out;
-}
-
-Json contactJson(schema::Contact::Reader c) {
-  Json out = Json::object();
-  if (c.hasRole()) out["role"] = textJson(c.getRole());
-  if (c.hasName()) out["name"] = textJson(c.getName());
-  if (c.hasEmail()) out["email"] = textJson(c.getEmail());
   return out;
 }
 
@@ -166,13 +138,6 @@ Json valueJson(schema::Value::Reader v) {
   return out;
 }
 
-template <typename List, typename F>
-Json listJson(List list, F element) {
-  Json out = Json::array();
-  for (auto e : list) out.push_back(element(e));
-  return out;
-}
-
 // Plain identifiers print as they are; anything else is quoted, so that a
 // key like "a.b" or "x[0]" cannot pass for a path of its own.
 bool isPlainKey(std::string_view key) {
@@ -185,7 +150,30 @@ bool isPlainKey(std::string_view key) {
 
 }  // namespace
 
-namespace case_json {
+Json textJson(capnp::Text::Reader t) { return std::string(t.begin(), t.size()); }
+
+Json textListJson(capnp::List<capnp::Text>::Reader list) {
+  Json out = Json::array();
+  for (auto t : list) out.push_back(textJson(t));
+  return out;
+}
+
+Json partyJson(schema::Party::Reader p) {
+  Json out = Json::object();
+  if (p.hasName()) out["name"] = textJson(p.getName());
+  if (p.hasOrgnr()) out["orgnr"] = textJson(p.getOrgnr());
+  if (p.hasKommunenummer()) out["kommunenummer"] = textJson(p.getKommunenummer());
+  if (p.hasRole()) out["role"] = textJson(p.getRole());
+  return out;
+}
+
+Json contactJson(schema::Contact::Reader c) {
+  Json out = Json::object();
+  if (c.hasRole()) out["role"] = textJson(c.getRole());
+  if (c.hasName()) out["name"] = textJson(c.getName());
+  if (c.hasEmail()) out["email"] = textJson(c.getEmail());
+  return out;
+}
 
 std::string keyPath(const std::string& parent, std::string_view key) {
   std::string shown = isPlainKey(key) ? std::string(key) : quote(key);
@@ -238,9 +226,7 @@ Json caseToJson(schema::Case::Reader c) {
   return j;
 }
 
-}  // namespace case_json
-
-Result<Bytes> caseFromJson(std::string_view text) {
+Result<Json> parseRecordText(std::string_view text) {
   // Cheap checks first: nothing larger than the limit is even scanned.
   if (text.size() > kMaxCaseJsonBytes) {
     return Status::invalid("input: " + std::to_string(text.size()) +
@@ -262,48 +248,30 @@ Result<Bytes> caseFromJson(std::string_view text) {
   // The text passed the strict SAX pass, so this parse cannot fail.
   Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Status::invalid("input: malformed JSON");
-  return caseFromJsonValue(doc);
-}
-
-Result<Bytes> caseFromJsonValue(const nlohmann::ordered_json& value) {
-  capnp::MallocMessageBuilder message;
-  auto root = message.initRoot<schema::Case>();
-  ALM_RETURN_IF_ERROR(case_json::buildCase(value, root));
-  Bytes bytes = canonicalBytes(root.asReader());
-  // Only reachable for values built in code: parsed text is capped well
-  // below this, but a value has no size of its own to check up front.
-  if (bytes.size() > kMaxPayloadBytes) {
-    return Status::invalid("input: the encoded case takes " + std::to_string(bytes.size()) +
-                           " bytes, more than the limit of " + std::to_string(kMaxPayloadBytes));
-  }
-  return bytes;
-}
-
-Result<nlohmann::ordered_json> decodeCase(ByteView payload) {
-  auto doc = decodeCanonical<schema::Case>(payload, kMaxPayloadBytes, "case payload",
-                                           [](auto root) { return case_json::caseToJson(root); });
-  if (!doc.isOk()) return doc.status();
-  // Same rules as for user input: a signature proves who wrote a payload,
-  // not that its content is valid.
-  auto again = caseFromJsonValue(*doc);
-  if (!again.isOk()) {
-    return Status::corruption("case payload breaks a rule: " + again.status().message());
-  }
-  // Canonical Cap'n Proto can still carry what the rules would never write,
-  // such as fields unknown to this schema or -0.0; one value, one encoding.
-  ALM_RETURN_IF_ERROR(requireSameEncoding(payload, *again, "case payload"));
   return doc;
 }
 
+}  // namespace allmenning::case_json
+
+namespace allmenning {
+
+Result<Bytes> caseFromJson(std::string_view text) {
+  auto doc = case_json::parseRecordText(text);
+  if (!doc.isOk()) return doc.status();
+  return caseFromJsonValue(*doc);
+}
+
+Result<Bytes> caseFromJsonValue(const nlohmann::ordered_json& value) {
+  return case_json::encodeAs<schema::Case>(value, case_json::buildCase, "case");
+}
+
+Result<nlohmann::ordered_json> decodeCase(ByteView payload) {
+  return case_json::decodeAs<schema::Case>(payload, case_json::caseToJson, case_json::buildCase,
+                                           "case");
+}
+
 Result<std::string> caseIdOf(ByteView payload) {
-  // Reading Text checks its NUL terminator, which canonical form does not.
-  auto id = decodeCanonical<schema::Case>(payload, kMaxPayloadBytes, "case payload", [](auto r) {
-    return std::string(r.getId().begin(), r.getId().size());
-  });
-  if (!id.isOk()) return id.status();
-  // The id becomes part of storage keys, so it is the one field checked here.
-  if (!rules::isValidId(*id)) return Status::corruption("case payload: invalid or missing id");
-  return id;
+  return case_json::idOf<schema::Case>(payload, "case");
 }
 
 }  // namespace allmenning

@@ -17,7 +17,8 @@
 
 namespace allmenning {
 
-// Largest case file accepted, in bytes, before any parsing is attempted.
+// Largest record file (case, need, experience) accepted, in bytes, before any
+// parsing is attempted.
 constexpr size_t kMaxCaseJsonBytes = 256 * 1024;
 
 // Validates `text` (must be UTF-8 JSON, one object) and returns the canonical

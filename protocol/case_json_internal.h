@@ -1,6 +1,7 @@
-// Internals of the case JSON layer, shared by case_json.cpp (parsing and
-// decoding), case_json_write.cpp (rules and building) and case_json_codes.cpp
-// (code lists and the text formats that have no place in case_rules.h).
+// Internals of the record JSON layer, shared by case_json.cpp (parsing and
+// decoding), case_json_write.cpp (rules and building), case_json_codes.cpp
+// (code lists and the text formats that have no place in case_rules.h) and
+// the need and experience formats (need_json*.cpp).
 // Not part of the public API: include protocol/case_json.h instead.
 #pragma once
 
@@ -53,6 +54,20 @@ std::string indexPath(const std::string& parent, size_t index);
 
 // `s` as a JSON string literal, cut to a readable length with "...".
 std::string quote(std::string_view s);
+
+// JSON forms of Cap'n Proto values, shared by the records' toJson functions.
+// Absent pointers are the caller's to skip; present ones are copied as they
+// are, even when empty, so that the rules can judge them.
+Json textJson(capnp::Text::Reader t);
+Json textListJson(capnp::List<capnp::Text>::Reader list);
+Json partyJson(schema::Party::Reader p);
+Json contactJson(schema::Contact::Reader c);
+template <typename List, typename F>
+Json listJson(List list, F element) {
+  Json out = Json::array();
+  for (auto e : list) out.push_back(element(e));
+  return out;
+}
 
 // Checks every rule of the case format on `doc` and fills `out`, which must be
 // a freshly initialised root. Refuses the first violation with

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "protocol/capnp_util.h"
-#include "protocol/case_json.h"
 #include "protocol/case_rules.h"
+#include "protocol/record_json.h"
 #include "protocol/schema/allmenning.capnp.h"
 
 namespace allmenning {
@@ -19,19 +19,28 @@ Bytes encodeRetract(const RetractRecord& r) {
   auto b = message.initRoot<schema::Retract>();
   b.setCaseId(r.caseId);
   b.setErase(r.erase);
+  b.setTarget(static_cast<schema::Kind>(r.target));
   return canonicalBytes(b.asReader());
 }
 
 Result<RetractRecord> decodeRetract(ByteView payload) {
   auto r = decodeCanonical<schema::Retract>(payload, kMaxPayloadBytes, "retract", [](auto root) {
-    return RetractRecord{text(root.getCaseId()), root.getErase()};
+    return std::pair(static_cast<uint16_t>(root.getTarget()),
+                     RetractRecord{text(root.getCaseId()), root.getErase()});
   });
   if (!r.isOk()) return r.status();
-  if (!rules::isValidId(r->caseId)) {
-    return Status::corruption("retract: caseId \"" + r->caseId + "\" is not a valid id");
+  auto& [target, record] = *r;
+  // An enum read from bytes may hold any 16-bit value: check before the cast.
+  if (target > static_cast<uint16_t>(Kind::kProfile) || !isRecordKind(static_cast<Kind>(target))) {
+    return Status::corruption("retract: target kind " + std::to_string(target) +
+                              " is not a case, need or experience");
   }
-  ALM_RETURN_IF_ERROR(requireSameEncoding(payload, encodeRetract(*r), "retract"));
-  return r;
+  record.target = static_cast<Kind>(target);
+  if (!rules::isValidId(record.caseId)) {
+    return Status::corruption("retract: caseId \"" + record.caseId + "\" is not a valid id");
+  }
+  ALM_RETURN_IF_ERROR(requireSameEncoding(payload, encodeRetract(record), "retract"));
+  return record;
 }
 
 Status checkProfile(const ProfileRecord& p) {
@@ -112,7 +121,9 @@ Result<VouchRecord> decodeVouch(ByteView payload) {
 Status checkPayload(Kind kind, ByteView payload) {
   switch (kind) {
     case Kind::kCase:
-      return decodeCase(payload).status();
+    case Kind::kNeed:
+    case Kind::kExperience:
+      return decodeRecord(kind, payload).status();
     case Kind::kRetract:
       return decodeRetract(payload).status();
     case Kind::kProfile:
@@ -125,14 +136,18 @@ Status checkPayload(Kind kind, ByteView payload) {
   }
 }
 
-Result<std::string> caseIdOfPayload(Kind kind, ByteView payload) {
-  if (kind == Kind::kCase) return caseIdOf(payload);
+Result<std::optional<RecordId>> recordOfPayload(Kind kind, ByteView payload) {
+  if (isRecordKind(kind)) {
+    auto id = recordIdOf(kind, payload);
+    if (!id.isOk()) return id.status();
+    return std::optional<RecordId>(RecordId{kind, std::move(*id)});
+  }
   if (kind == Kind::kRetract) {
     auto r = decodeRetract(payload);
     if (!r.isOk()) return r.status();
-    return r->caseId;
+    return std::optional<RecordId>(RecordId{r->target, std::move(r->caseId)});
   }
-  return std::string();
+  return std::optional<RecordId>();
 }
 
 }  // namespace allmenning

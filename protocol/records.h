@@ -1,7 +1,8 @@
-// Payload records other than cases (retract, profile), and the one gate that
-// checks any payload against its entry kind.
+// Payload records other than the JSON records (retract, profile, vouch), and
+// the one gate that checks any payload against its entry kind.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "protocol/bytes.h"
@@ -10,9 +11,12 @@
 
 namespace allmenning {
 
+// Hides the record (author, target, caseId). A case and a need of one author
+// may share an id: the target says which one is meant.
 struct RetractRecord {
-  std::string caseId;
-  bool erase = false;  // ask nodes to drop earlier payloads of the case
+  std::string caseId;         // the id of the retracted record, whatever its kind
+  bool erase = false;         // ask nodes to drop earlier payloads of the record
+  Kind target = Kind::kCase;  // case, need or experience (isRecordKind)
 };
 Bytes encodeRetract(const RetractRecord& r);
 Result<RetractRecord> decodeRetract(ByteView payload);
@@ -45,7 +49,13 @@ Result<VouchRecord> decodeVouch(ByteView payload);
 // not implement are refused, so nothing unchecked is ever stored.
 Status checkPayload(Kind kind, ByteView payload);
 
-// The case id an entry of `kind` concerns (case and retract), else empty.
-Result<std::string> caseIdOfPayload(Kind kind, ByteView payload);
+// The record an entry creates, updates or retracts, by kind and id: for a
+// case, need or experience entry its own kind and id, for a retract its
+// target. nullopt for kinds that address no record (profile, vouch).
+struct RecordId {
+  Kind kind = Kind::kCase;
+  std::string id;
+};
+Result<std::optional<RecordId>> recordOfPayload(Kind kind, ByteView payload);
 
 }  // namespace allmenning

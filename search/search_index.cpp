@@ -106,7 +106,12 @@ Status SearchIndex::apply(const Entry& e) {
     if (e.header.kind == Kind::kCase && e.payload) st = putCase(e);
     if (e.header.kind == Kind::kRetract && e.payload) {
       auto r = decodeRetract(*e.payload);
-      st = r.isOk() ? removeCase(e.header.author, r->caseId) : r.status();
+      // A retract of a need or an experience leaves the cases alone.
+      if (!r.isOk()) {
+        st = r.status();
+      } else if (r->target == Kind::kCase) {
+        st = removeCase(e.header.author, r->caseId);
+      }
     }
     ALM_RETURN_IF_ERROR(st);
     db_.set_metadata(seqKey(e.header.author), std::to_string(e.header.seq));

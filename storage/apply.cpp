@@ -9,6 +9,7 @@
 #include "storage/families.h"
 #include "storage/index_terms.h"
 #include "storage/keys.h"
+#include "storage/links.h"
 #include "storage/store.h"
 
 namespace allmenning {
@@ -147,10 +148,10 @@ class Store::Writer {
     return *e ? (*e)->payload : std::nullopt;
   }
 
-  Result<std::optional<CaseState>> caseStateOf(const CaseKey& key) {
-    auto it = cases_.find(keys::caseKey(key.author, key.id));
-    if (it != cases_.end()) return std::optional<CaseState>(it->second);
-    return s_.caseState(key);
+  Result<std::optional<CaseState>> recordStateOf(Kind kind, const CaseKey& key) {
+    auto it = records_.find({kind, keys::caseKey(key.author, key.id)});
+    if (it != records_.end()) return std::optional<CaseState>(it->second);
+    return s_.recordState(kind, key);
   }
 
   Status write(const Entry& e) {
@@ -165,8 +166,10 @@ class Store::Writer {
     stored_.push_back(e);
     switch (h.kind) {
       case Kind::kCase:
+      case Kind::kNeed:
+      case Kind::kExperience:
       case Kind::kRetract:
-        return updateCase(e);
+        return updateRecord(e);
       case Kind::kProfile:
         batch_.Put(s_.cf_->profiles, keys::author(h.author), keys::seqValue(h.seq));
         return Status::ok();
@@ -182,42 +185,65 @@ class Store::Writer {
     }
   }
 
-  // Moves a case's index keys from its previous live version (if any) to the
-  // new one, or drops them on retraction.
-  Status updateCase(const Entry& e) {
-    auto id = caseIdOfPayload(e.header.kind, *e.payload);
-    if (!id.isOk()) return id.status();
-    CaseKey key{e.header.author, *id};
-    auto previous = caseStateOf(key);
+  // Moves a record's derived keys (docs/storage.md) from its previous live
+  // version (if any) to the new one, or drops them on retraction.
+  Status updateRecord(const Entry& e) {
+    auto record = recordOfPayload(e.header.kind, *e.payload);
+    if (!record.isOk()) return record.status();
+    if (!*record) return Status::ok();
+    const Kind kind = (*record)->kind;
+    CaseKey key{e.header.author, (*record)->id};
+    auto previous = recordStateOf(kind, key);
     if (!previous.isOk()) return previous.status();
     bool retracted = e.header.kind == Kind::kRetract;
-    // A retraction of a case this node never saw hides nothing; the entry
-    // stays in the log, but no case appears.
+    // A retraction of a record this node never saw hides nothing; the entry
+    // stays in the log, but no record appears.
     if (retracted && !*previous) return Status::ok();
     if (*previous && !(*previous)->retracted) {
       auto old = payloadAt(key.author, (*previous)->seq);
       if (!old.isOk()) return old.status();
-      if (*old) ALM_RETURN_IF_ERROR(indexCase(key, **old, /*add=*/false));
+      if (*old) ALM_RETURN_IF_ERROR(deriveKeys(kind, key, **old, /*add=*/false));
     }
-    if (!retracted) ALM_RETURN_IF_ERROR(indexCase(key, *e.payload, /*add=*/true));
+    if (!retracted) ALM_RETURN_IF_ERROR(deriveKeys(kind, key, *e.payload, /*add=*/true));
     CaseState state{e.header.seq, retracted, receivedAt_};
-    cases_[keys::caseKey(key.author, key.id)] = state;
-    batch_.Put(s_.cf_->cases, keys::caseKey(key.author, key.id),
+    const std::string k = keys::caseKey(key.author, key.id);
+    records_[{kind, k}] = state;
+    batch_.Put(s_.cf_->records(kind), k,
                keys::caseValue(state.seq, state.retracted, state.receivedAt));
-    batch_.Put(s_.cf_->versions, keys::version(key.author, key.id, e.header.seq), "");
+    if (kind == Kind::kCase) {
+      batch_.Put(s_.cf_->versions, keys::version(key.author, key.id, e.header.seq), "");
+    }
     return Status::ok();
+  }
+
+  // Adds (or removes) what one version of a record derives: a case's index
+  // keys, and the links of a case or an experience.
+  Status deriveKeys(Kind kind, const CaseKey& key, ByteView payload, bool add) {
+    if (kind == Kind::kCase) ALM_RETURN_IF_ERROR(indexCase(key, payload, add));
+    return linkRecord(kind, key, payload, add);
+  }
+
+  Status linkRecord(Kind kind, const CaseKey& key, ByteView payload, bool add) {
+    auto links = linkKeysOf(kind, key, payload);
+    if (!links.isOk()) return links.status();
+    for (const auto& k : *links) mark(s_.cf_->links, k, add);
+    return Status::ok();
+  }
+
+  // Adds or deletes one key of a family whose values are empty.
+  void mark(rocksdb::ColumnFamilyHandle* cf, const std::string& k, bool add) {
+    if (add) {
+      batch_.Put(cf, k, "");
+    } else {
+      batch_.Delete(cf, k);
+    }
   }
 
   Status indexCase(const CaseKey& key, ByteView payload, bool add) {
     auto terms = indexTermsOf(payload);
     if (!terms.isOk()) return terms.status();
     for (const auto& [family, k] : indexKeys(key.author, key.id, *terms)) {
-      auto* cf = s_.cf_->index(family);
-      if (add) {
-        batch_.Put(cf, k, "");
-      } else {
-        batch_.Delete(cf, k);
-      }
+      mark(s_.cf_->index(family), k, add);
     }
     return Status::ok();
   }
@@ -228,7 +254,7 @@ class Store::Writer {
   std::map<PublicKey, Head> heads_;
   std::map<std::pair<PublicKey, uint64_t>, Entry> added_;
   std::vector<Entry> stored_;  // in input order, for the stored listener
-  std::map<std::string, CaseState> cases_;
+  std::map<std::pair<Kind, std::string>, CaseState> records_;  // (kind, keys::caseKey)
   std::set<PublicKey> newlyFrozen_;
   std::multimap<PublicKey, PublicKey> newVouches_;  // vouchee -> voucher
 };

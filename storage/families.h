@@ -29,6 +29,13 @@ struct Store::Families {
   rocksdb::ColumnFamilyHandle* vouches = nullptr;
   rocksdb::ColumnFamilyHandle* trust = nullptr;
   rocksdb::ColumnFamilyHandle* peers = nullptr;
+  rocksdb::ColumnFamilyHandle* needs = nullptr;
+  rocksdb::ColumnFamilyHandle* experiences = nullptr;
+  rocksdb::ColumnFamilyHandle* links = nullptr;
+  // The state family of records of `kind`: case, need or experience.
+  rocksdb::ColumnFamilyHandle* records(Kind kind) const {
+    return kind == Kind::kNeed ? needs : kind == Kind::kExperience ? experiences : cases;
+  }
   rocksdb::ColumnFamilyHandle* index(IndexFamily f) const {
     switch (f) {
       case IndexFamily::kCpv:
@@ -52,6 +59,10 @@ struct Store::Families {
 // 256 bytes, so one 16-bit length separates them.
 std::string encodeForkValue(const ForkProof& proof);
 Result<ForkProof> decodeForkValue(std::string_view value);
+
+// The value of a `cases`, `needs` or `experiences` key (keys::caseValue);
+// `family` names it in the error.
+Result<CaseState> decodeCaseValue(std::string_view value, const std::string& family);
 
 // Converts a RocksDB status into ours, naming what was being done.
 Status fromRocks(const rocksdb::Status& s, const std::string& what);

@@ -33,6 +33,21 @@ inline std::string version(const PublicKey& a, std::string_view id, uint64_t seq
   return k;
 }
 
+// Prefix of every links key that points at the case (a, id).
+inline std::string linksPrefix(const PublicKey& a, std::string_view id) {
+  return caseKey(a, id) + '\0';
+}
+
+// One reverse reference: the record (sourceAuthor, sourceId) points at the
+// case (targetAuthor, targetId) as `relation`. Neither ids nor relations
+// hold a 0 byte, so the key splits back unambiguously.
+inline std::string link(const PublicKey& targetAuthor, std::string_view targetId,
+                        std::string_view relation, const PublicKey& sourceAuthor,
+                        std::string_view sourceId) {
+  return linksPrefix(targetAuthor, targetId) + std::string(relation) + '\0' +
+         caseKey(sourceAuthor, sourceId);
+}
+
 inline std::string index(std::string_view value, const PublicKey& a, std::string_view id) {
   return std::string(value) + '\0' + caseKey(a, id);
 }

@@ -15,7 +15,8 @@ namespace {
 constexpr const char* kFamilyNames[] = {"entries",    "payloads",    "heads",         "cases",
                                         "versions",   "idx_cpv",     "idx_procedure", "idx_sector",
                                         "idx_status", "idx_kommune", "profiles",      "meta",
-                                        "forks",      "vouches",     "trust",         "peers"};
+                                        "forks",      "vouches",     "trust",         "peers",
+                                        "needs",      "experiences", "links"};
 constexpr std::string_view kFormatVersion = "1";
 
 rocksdb::Options databaseOptions() {
@@ -38,6 +39,12 @@ Status fromRocks(const rocksdb::Status& s, const std::string& what) {
                            ")");
   }
   return Status::ioError(what + ": " + s.ToString());
+}
+
+Result<CaseState> decodeCaseValue(std::string_view v, const std::string& family) {
+  if (v.size() != 17) return Status::corruption(family + ": malformed value");
+  return CaseState{readBigEndian64(v), v[8] != 0,
+                   static_cast<int64_t>(readBigEndian64(v.substr(9)))};
 }
 
 Store::Store(const Hash& network, std::unique_ptr<rocksdb::DB> db, std::unique_ptr<Families> cf)
@@ -79,10 +86,11 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& n
   auto cf = std::make_unique<Families>();
   for (auto* h : handles) cf->owned.emplace_back(h);
   rocksdb::ColumnFamilyHandle** slots[] = {
-      &cf->entries,   &cf->payloads,   &cf->heads,        &cf->cases,
-      &cf->versions,  &cf->idxCpv,     &cf->idxProcedure, &cf->idxSector,
-      &cf->idxStatus, &cf->idxKommune, &cf->profiles,     &cf->meta,
-      &cf->forks,     &cf->vouches,    &cf->trust,        &cf->peers};
+      &cf->entries,  &cf->payloads,     &cf->heads,       &cf->cases,     &cf->versions,
+      &cf->idxCpv,   &cf->idxProcedure, &cf->idxSector,   &cf->idxStatus, &cf->idxKommune,
+      &cf->profiles, &cf->meta,         &cf->forks,       &cf->vouches,   &cf->trust,
+      &cf->peers,    &cf->needs,        &cf->experiences, &cf->links};
+  static_assert(std::size(slots) == std::size(kFamilyNames));
   for (size_t i = 0; i < std::size(slots); ++i) *slots[i] = handles[i + 1];
   std::unique_ptr<Store> store(
       new Store(network, std::unique_ptr<rocksdb::DB>(raw), std::move(cf)));
@@ -174,14 +182,14 @@ Result<std::vector<PublicKey>> Store::authors() const {
   return out;
 }
 
-Result<std::optional<CaseState>> Store::caseState(const CaseKey& key) const {
-  auto v = get(cf_->cases, keys::caseKey(key.author, key.id));
+Result<std::optional<CaseState>> Store::recordState(Kind kind, const CaseKey& key) const {
+  auto* cf = cf_->records(kind);
+  auto v = get(cf, keys::caseKey(key.author, key.id));
   if (!v.isOk()) return v.status();
   if (!*v) return std::optional<CaseState>();
-  if ((*v)->size() != 17) return Status::corruption("cases: malformed value");
-  return std::optional<CaseState>(
-      CaseState{readBigEndian64(**v), (**v)[8] != 0,
-                static_cast<int64_t>(readBigEndian64(std::string_view(**v).substr(9)))});
+  auto state = decodeCaseValue(**v, cf->GetName());
+  if (!state.isOk()) return state.status();
+  return std::optional<CaseState>(*state);
 }
 
 Result<std::vector<uint64_t>> Store::caseVersions(const CaseKey& key) const {

@@ -9,6 +9,10 @@
 //   versions  author|caseId|0|seq(BE64) -> ""   (every entry that touched the case)
 //   idx_cpv, idx_procedure, idx_sector, idx_status, idx_kommune
 //             value|0|author|caseId     -> ""   (live cases only)
+//   needs, experiences
+//             author|id                 -> as in cases, for needs and experiences
+//   links     target author|target id|0|relation|0|source author|source id -> ""
+//                                          (live experiences and live cases' related lists)
 //   profiles  author                    -> seq(BE64) of the latest profile entry
 //   forks     author                    -> the author's fork proof: sigA(64) || sigB(64)
 //                                          || lenA(BE16) || headerA || headerB
@@ -46,25 +50,44 @@ class ColumnFamilyHandle;
 
 namespace allmenning {
 
+// A record of kind case, need or experience: its author and its id. The
+// three kinds have separate id spaces (a retract names the kind it hides).
 struct CaseKey {
   PublicKey author{};
   std::string id;
 };
 
+// The state of a case, need or experience.
 struct CaseState {
-  uint64_t seq = 0;  // the latest entry that touched the case
+  uint64_t seq = 0;  // the latest entry that touched the record
   bool retracted = false;
   int64_t receivedAt = 0;  // when this node accepted that entry (its own clock)
 };
 
-// What the cases, versions and index families must hold, as recomputed from
-// the logs by verify.
+// A reverse reference to a case: the record `source` points at it.
+struct Link {
+  // "experience" (kExperienceRelation, storage/links.h) for an experience
+  // about the case, else the relationship of a case's related entry
+  // (derived-from, prior, follow-up, same-need).
+  std::string relation;
+  CaseKey source;
+};
+
+// What the derived families must hold, as recomputed from the logs by verify.
 struct DerivedState {
   std::map<std::string, CaseState> cases;           // keys::caseKey -> state (receivedAt ignored)
+  std::map<std::string, CaseState> needs;           // the same, for needs
+  std::map<std::string, CaseState> experiences;     // the same, for experiences
   std::set<std::string> versions;                   // keys::version
   std::set<std::pair<int, std::string>> indexKeys;  // (IndexFamily, keys::index)
+  std::set<std::string> links;                      // keys::link
   std::map<std::string, uint64_t> profiles;         // keys::author -> seq of the latest profile
   std::map<std::string, uint64_t> vouches;          // keys::vouch -> seq of the latest vouch
+
+  // The map of `kind` (case, need or experience).
+  std::map<std::string, CaseState>& states(Kind kind) {
+    return kind == Kind::kNeed ? needs : kind == Kind::kExperience ? experiences : cases;
+  }
 };
 
 // A key this node trusts directly, with the name given when it was added.
@@ -129,7 +152,19 @@ class Store {
   // The latest self-declared name of `author`, if it published a profile.
   Result<std::optional<std::string>> authorName(const PublicKey& author) const;
 
-  Result<std::optional<CaseState>> caseState(const CaseKey& key) const;
+  Result<std::optional<CaseState>> caseState(const CaseKey& key) const {
+    return recordState(Kind::kCase, key);
+  }
+  // The state of the record (kind, key); `kind` is case, need or experience.
+  Result<std::optional<CaseState>> recordState(Kind kind, const CaseKey& key) const;
+  // Calls `fn` for every live (not retracted) record of `kind`, in key order
+  // (author, then id). Stops at the first non-ok status and returns it.
+  Status forEachLive(Kind kind,
+                     const std::function<Status(const CaseKey&, const CaseState&)>& fn) const;
+  // What points at the case `target`, whether this node holds it or not:
+  // live experiences about it and live cases whose related list names it,
+  // ordered by relation, then source.
+  Result<std::vector<Link>> linksTo(const CaseKey& target) const;
   // Seqs of every entry that created, updated or retracted the case, ascending.
   Result<std::vector<uint64_t>> caseVersions(const CaseKey& key) const;
   // Live cases matching every set filter, newest first by the author's
@@ -186,8 +221,9 @@ class Store {
   // Calls `fn` for every stored entry, author by author in key order, seq
   // ascending. Stops at the first non-ok status and returns it.
   Status forEachEntry(const std::function<Status(Result<Entry>)>& fn) const;
-  // Compares the cases, versions and index families with `expected`, and
-  // names the first key that differs.
+  // Compares the derived families (cases, needs, experiences, versions,
+  // indexes, links, profiles, vouches) with `expected`, and names the first
+  // key that differs.
   Status checkDerived(const DerivedState& expected) const;
   // Re-reads every block and file checksum RocksDB keeps.
   Status verifyChecksums() const;

@@ -6,6 +6,7 @@
 #include "protocol/sync.h"
 #include "storage/index_terms.h"
 #include "storage/keys.h"
+#include "storage/links.h"
 
 namespace allmenning {
 namespace {
@@ -45,26 +46,41 @@ class ChainChecker {
   const std::map<PublicKey, Head>& heads() const { return heads_; }
   DerivedState& derived() { return derived_; }
 
-  // Adds the index keys of every live case, from its current payload.
+  // Adds the index keys of every live case and the links of every live
+  // case and experience, from their current payloads.
   Status deriveIndexes(const Store& store) {
-    for (const auto& [key, state] : derived_.cases) {
-      if (state.retracted) continue;
-      PublicKey author;
-      std::copy_n(key.begin(), 32, author.begin());
-      auto e = store.entry(author, state.seq);
-      if (!e.isOk()) return e.status();
-      if (!*e || !(*e)->payload) return Status::corruption("case entry vanished during verify");
-      auto terms = indexTermsOf(*(*e)->payload);
-      if (!terms.isOk()) return terms.status();
-      for (auto& [family, k] : indexKeys(author, key.substr(32), *terms)) {
-        derived_.indexKeys.emplace(static_cast<int>(family), std::move(k));
+    for (Kind kind : {Kind::kCase, Kind::kExperience}) {
+      for (const auto& [key, state] : derived_.states(kind)) {
+        if (state.retracted) continue;
+        CaseKey record;
+        std::copy_n(key.begin(), 32, record.author.begin());
+        record.id = key.substr(32);
+        auto e = store.entry(record.author, state.seq);
+        if (!e.isOk()) return e.status();
+        if (!*e || !(*e)->payload) return Status::corruption("entry vanished during verify");
+        ALM_RETURN_IF_ERROR(deriveKeys(kind, record, *(*e)->payload));
       }
     }
     return Status::ok();
   }
 
  private:
-  // Replays what Store::apply derives from a case or retract entry.
+  // What one live version of a record derives besides its state.
+  Status deriveKeys(Kind kind, const CaseKey& record, ByteView payload) {
+    if (kind == Kind::kCase) {
+      auto terms = indexTermsOf(payload);
+      if (!terms.isOk()) return terms.status();
+      for (auto& [family, k] : indexKeys(record.author, record.id, *terms)) {
+        derived_.indexKeys.emplace(static_cast<int>(family), std::move(k));
+      }
+    }
+    auto links = linkKeysOf(kind, record, payload);
+    if (!links.isOk()) return links.status();
+    derived_.links.insert(links->begin(), links->end());
+    return Status::ok();
+  }
+
+  // Replays what Store::apply derives from an entry.
   Status derive(const Entry& e) {
     if (e.header.kind == Kind::kProfile) {
       derived_.profiles[keys::author(e.header.author)] = e.header.seq;
@@ -76,14 +92,17 @@ class ChainChecker {
       derived_.vouches[keys::vouch(v->key, e.header.author)] = e.header.seq;
       return Status::ok();
     }
-    if (e.header.kind != Kind::kCase && e.header.kind != Kind::kRetract) return Status::ok();
-    auto id = caseIdOfPayload(e.header.kind, *e.payload);
-    if (!id.isOk()) return id.status();
-    std::string key = keys::caseKey(e.header.author, *id);
+    auto record = recordOfPayload(e.header.kind, *e.payload);
+    if (!record.isOk()) return record.status();
+    if (!*record) return Status::ok();
+    auto& states = derived_.states((*record)->kind);
+    std::string key = keys::caseKey(e.header.author, (*record)->id);
     bool retract = e.header.kind == Kind::kRetract;
-    if (retract && !derived_.cases.count(key)) return Status::ok();
-    derived_.cases[key] = CaseState{e.header.seq, retract, 0};
-    derived_.versions.insert(keys::version(e.header.author, *id, e.header.seq));
+    if (retract && !states.count(key)) return Status::ok();
+    states[key] = CaseState{e.header.seq, retract, 0};
+    if ((*record)->kind == Kind::kCase) {
+      derived_.versions.insert(keys::version(e.header.author, (*record)->id, e.header.seq));
+    }
     return Status::ok();
   }
 

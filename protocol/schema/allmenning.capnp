@@ -8,8 +8,8 @@ $Cxx.namespace("allmenning::schema");
 
 enum Kind {
   case @0;        # payload: Case
-  need @1;        # payload: Need (later issue)
-  experience @2;  # payload: Experience (later issue)
+  need @1;        # payload: Need
+  experience @2;  # payload: Experience
   retract @3;     # payload: Retract
   vouch @4;       # payload: Vouch; the author vouches for another body's key
   profile @5;     # payload: Profile; the author's self-description
@@ -85,9 +85,32 @@ struct Case {
   tags @22 :List(Text);
 }
 
+# Hides the record (author, target, caseId). The field keeps its first name
+# from when only cases could be retracted; it holds a need's or an
+# experience's id when target says so.
 struct Retract {
   caseId @0 :Text;
   erase @1 :Bool;          # ask nodes to drop the payloads of earlier versions
+  target @2 :Kind;         # case | need | experience; the default keeps old retracts valid
+}
+
+# "We are looking for this; who has done it?" Same field rules as a case.
+struct Need {
+  id @0 :Text;
+  title @1 :Text;
+  need @2 :Text;
+  cpv @3 :List(Text);
+  sector @4 :Text;
+  buyers @5 :List(Party);
+  contact @6 :Contact;
+}
+
+# Another body's report on reusing a case.
+struct Experience {
+  id @0 :Text;
+  case @1 :Text;           # <author-hex>/<id> of the case it is about
+  text @2 :Text;
+  results @3 :Text;
 }
 
 struct Profile {

@@ -58,11 +58,14 @@ std::vector<fs::path> sampleCaseFiles() {
   return jsonFilesUnder(fs::path(ALLMENNING_SHARED_DIR) / "data/cases");
 }
 
-// The project's example cases, without the update-*.json variants.
+// The project's example cases, without the update-*.json variants and the
+// needs and experiences in the subfolders.
 std::vector<fs::path> exampleCaseFiles() {
-  auto files = jsonFilesUnder(fs::path(ALLMENNING_SOURCE_DIR) / "deploy/examples");
-  std::erase_if(files,
-                [](const fs::path& f) { return f.filename().string().starts_with("update-"); });
+  const fs::path dir = fs::path(ALLMENNING_SOURCE_DIR) / "deploy/examples";
+  auto files = jsonFilesUnder(dir);
+  std::erase_if(files, [&](const fs::path& f) {
+    return f.parent_path() != dir || f.filename().string().starts_with("update-");
+  });
   return files;
 }
 

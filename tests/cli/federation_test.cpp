@@ -118,6 +118,51 @@ TEST_F(FederationTest, PutUpdateAndRetractAtAReachB) {
   for (FedNode* n : line()) EXPECT_EQ(n->cli({"verify"}).exitCode, 0) << n->name();
 }
 
+// Needs and experiences are entries like cases: pushed through the hub, and
+// an experience written at B shows under A's case at A.
+TEST_F(FederationTest, NeedsAndExperiencesReachEveryNode) {
+  ASSERT_NO_FATAL_FAILURE(startLine());
+  std::string caseRef = put(a_, "flom-1");
+  std::string file = dir_ / "need.json";
+  testing::writeFile(file, R"({"id":"flom","title":"Flomvarsel","need":"Bekken flommer"})");
+  auto r = b_.cli({"need", "put", file});
+  ASSERT_EQ(r.exitCode, 0) << testing::describe(r);
+  std::string needRef = r.out.substr(0, r.out.find('\n'));
+  file = dir_ / "experience.json";
+  testing::writeFile(file,
+                     FedJson{{"id", "bruk"}, {"case", caseRef}, {"text", "Det virket"}}.dump());
+  r = b_.cli({"experience", "put", file});
+  ASSERT_EQ(r.exitCode, 0) << testing::describe(r);
+  std::string experienceRef = r.out.substr(0, r.out.find('\n'));
+
+  auto experiencesAt = [&](const FedNode& n) {
+    auto shown = n.cli({"case", "show", caseRef, "--json"});
+    if (shown.exitCode != 0) return FedJson::array();
+    return FedJson::parse(shown.out)["experiences"];
+  };
+  EXPECT_TRUE(waitUntil([&] { return experiencesAt(a_).size() == 1; }, 2s))
+      << "the experience did not reach A\nhub log:\n"
+      << hub_.log();
+  EXPECT_EQ(experiencesAt(a_)[0]["experience"], experienceRef);
+  for (FedNode* n : {&a_, &hub_}) {
+    EXPECT_TRUE(waitUntil(
+        [&] {
+          return n->cli({"need", "show", needRef}).exitCode == 0;
+        },
+        2s))
+        << "the need did not reach " << n->name();
+  }
+  ASSERT_EQ(b_.cli({"need", "retract", needRef}).exitCode, 0);
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        auto shown = a_.cli({"need", "show", needRef, "--json"});
+        return shown.exitCode == 0 && FedJson::parse(shown.out)["retracted"] == true;
+      },
+      2s))
+      << "the retraction did not reach A";
+  for (FedNode* n : line()) EXPECT_EQ(n->cli({"verify"}).exitCode, 0) << n->name();
+}
+
 // `status` on a running node: who is connected, with traffic and lag; every
 // author with its name, head and last update; the configured peers.
 TEST_F(FederationTest, StatusShowsConnectionsAuthorsAndPeers) {

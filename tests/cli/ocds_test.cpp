@@ -29,11 +29,13 @@ class OcdsTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(init(a_, "Oslo kommune"), 0);
     std::vector<fs::path> files;
-    for (const char* dir :
-         {ALLMENNING_SHARED_DIR "/data/cases", ALLMENNING_SOURCE_DIR "/deploy/examples"}) {
-      for (const auto& f : fs::recursive_directory_iterator(dir)) {
-        if (f.path().extension() == ".json") files.push_back(f.path());
-      }
+    for (const auto& f : fs::recursive_directory_iterator(ALLMENNING_SHARED_DIR "/data/cases")) {
+      if (f.path().extension() == ".json") files.push_back(f.path());
+    }
+    // The examples folder's top level holds cases; needs and experiences
+    // are in subfolders.
+    for (const auto& f : fs::directory_iterator(ALLMENNING_SOURCE_DIR "/deploy/examples")) {
+      if (f.path().extension() == ".json") files.push_back(f.path());
     }
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {

@@ -7,6 +7,7 @@
 
 #include "protocol/case_json.h"
 #include "protocol/entry.h"
+#include "protocol/record_json.h"
 #include "protocol/records.h"
 
 namespace allmenning {
@@ -95,6 +96,37 @@ TEST(HostileBytes, CaseDecodersNeverThrow) {
       *good, [](const Bytes& b) { return caseIdOf(b).isOk(); }, "caseId");
   expectNoThrowOnMutations(
       *good, [](const Bytes& b) { return checkPayload(Kind::kCase, b).isOk(); }, "payload");
+}
+
+TEST(HostileBytes, NeedAndExperienceDecodersNeverThrow) {
+  const std::string ref = std::string(64, 'c') + "/flom";
+  auto need = recordFromJson(Kind::kNeed, R"({"id":"flom","title":"Flomvarsling","need":"Varsel",
+    "cpv":["90700000-4"],"buyers":[{"name":"Lom kommune","kommunenummer":"3434"}],
+    "contact":{"email":"post@example.org"}})");
+  auto experience = recordFromJson(
+      Kind::kExperience, R"({"id":"e","case":")" + ref + R"(","text":"Tekst","results":"R"})");
+  ASSERT_TRUE(need.isOk()) << need.status().message();
+  ASSERT_TRUE(experience.isOk()) << experience.status().message();
+  for (auto [kind, good] :
+       {std::pair(Kind::kNeed, *need), std::pair(Kind::kExperience, *experience)}) {
+    int accepted = 0;
+    expectNoThrowOnMutations(
+        good,
+        [&, kind = kind](const Bytes& b) {
+          auto r = decodeRecord(kind, b);
+          if (r.isOk()) {
+            ++accepted;
+            EXPECT_EQ(recordFromJsonValue(kind, *r).value(), b);
+          }
+          EXPECT_NO_THROW(recordIdOf(kind, b));
+          return r.isOk();
+        },
+        kindName(kind).c_str());
+    EXPECT_GT(accepted, 0);  // changed letters inside text still decode
+  }
+  expectNoThrowOnMutations(
+      encodeRetract({"flom", false, Kind::kNeed}),
+      [](const Bytes& b) { return checkPayload(Kind::kRetract, b).isOk(); }, "retract of a need");
 }
 
 TEST(HostileBytes, ProfileNameWithControlCharactersIsRefused) {

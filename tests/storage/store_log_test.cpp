@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "protocol/memory_log.h"
+#include "protocol/record_json.h"
 #include "protocol/sync.h"
 #include "storage/families.h"
 #include "storage/verify.h"
@@ -402,6 +403,52 @@ TEST_F(StoreLogTest, TwoSessionsOverTwoStoresConverge) {
     auto report = verifyStore(*n.store);
     ASSERT_TRUE(report.isOk()) << report.status().message();
     EXPECT_EQ(report->forks, 1u);
+  }
+}
+
+// Needs and experiences are entries like cases: a sync session carries
+// them, and each store derives the same needs, retractions and links.
+TEST_F(StoreLogTest, NeedsAndExperiencesTravelBetweenStores) {
+  StorePair p;
+  SimAuthor a(net()), b(net());
+  auto payload = [](Kind kind, const std::string& json) {
+    auto bytes = recordFromJson(kind, json);
+    EXPECT_TRUE(bytes.isOk()) << bytes.status().message();
+    return bytes.isOk() ? *bytes : Bytes{};
+  };
+  const std::string ref = toHex(a.id()) + "/c-1";
+  Entry a1 = a.next(1);  // the case c-1
+  std::vector<Entry> eb = {
+      b.nextWith(Kind::kNeed, payload(Kind::kNeed, R"({"id":"flom","title":"Flom","need":"V"})"),
+                 2),
+      b.nextWith(Kind::kNeed, payload(Kind::kNeed, R"({"id":"vei","title":"Vei","need":"V"})"), 3),
+      b.nextWith(Kind::kExperience,
+                 payload(Kind::kExperience, R"({"id":"bruk","case":")" + ref + R"(","text":"T"})"),
+                 4),
+      b.nextWith(Kind::kRetract, encodeRetract({"vei", false, Kind::kNeed}), 5)};
+  for (auto& n : p.node) {
+    for (const SimAuthor* x : {&a, &b}) ASSERT_TRUE(n.store->trust(x->id(), "").isOk());
+  }
+  ASSERT_EQ(outcomes(*p.node[0].log, {a1}).back(), Outcome::kAccepted);
+  ASSERT_EQ(outcomes(*p.node[1].log, eb).back(), Outcome::kAccepted);
+
+  p.settle();
+  EXPECT_FALSE(p.dropped);
+  for (auto& n : p.node) {
+    auto flom = n.store->recordState(Kind::kNeed, CaseKey{b.id(), "flom"});
+    auto vei = n.store->recordState(Kind::kNeed, CaseKey{b.id(), "vei"});
+    ASSERT_TRUE(flom.isOk() && *flom && vei.isOk() && *vei);
+    EXPECT_FALSE((*flom)->retracted);
+    EXPECT_TRUE((*vei)->retracted);
+    auto links = n.store->linksTo(CaseKey{a.id(), "c-1"});
+    ASSERT_TRUE(links.isOk());
+    ASSERT_EQ(links->size(), 1u);
+    EXPECT_EQ((*links)[0].relation, "experience");
+    EXPECT_EQ((*links)[0].source.author, b.id());
+    EXPECT_EQ((*links)[0].source.id, "bruk");
+    auto report = verifyStore(*n.store);
+    ASSERT_TRUE(report.isOk()) << report.status().message();
+    EXPECT_EQ(report->entries, 5u);
   }
 }
 

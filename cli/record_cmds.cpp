@@ -1,0 +1,115 @@
+// The put and retract subcommands of every record kind, and the text form of
+// a shown record.
+#include "cli/record_cmds.h"
+
+#include "protocol/case_json.h"
+
+namespace allmenning::cli {
+namespace {
+
+// Wide enough for the longest field name, lessons_learned.
+constexpr size_t kLabelWidth = 16;
+
+// Why this node holds the author's entries, naming whoever vouched.
+std::string trustText(const Json& c) {
+  std::string trust = c["trust"];
+  if (trust == "self") return "this node's own key";
+  if (trust == "trusted") return "trusted directly (trust add)";
+  std::string by;
+  for (const auto& v : c["vouchedBy"]) {
+    by += by.empty() ? "" : ", ";
+    by += v["name"].is_null() ? v["key"].get<std::string>().substr(0, 16)
+                              : v["name"].get<std::string>();
+  }
+  return by.empty() ? trust : "vouched for by " + by;
+}
+
+}  // namespace
+
+std::string textOf(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_array()) {
+    std::string out;
+    for (const auto& x : v) {
+      if (!out.empty()) out += x.is_string() ? ", " : "\n" + std::string(kLabelWidth + 1, ' ');
+      out += textOf(x);
+    }
+    return out;
+  }
+  if (v.is_object()) {
+    std::string out;
+    for (const auto& [k, x] : v.items()) out += (out.empty() ? "" : ", ") + k + "=" + textOf(x);
+    return out;
+  }
+  return v.dump();
+}
+
+void printRecord(std::ostream& out, const Json& c, const std::string& kind) {
+  auto line = [&out](const std::string& label, const std::string& value) {
+    out << label << std::string(label.size() < kLabelWidth ? kLabelWidth - label.size() : 0, ' ')
+        << ' ' << value << '\n';
+  };
+  line(kind, c[kind]);
+  std::string name = c["authorName"].is_null()
+                         ? "name not published"
+                         : c["authorName"].get<std::string>() + ", self-declared";
+  line("author", c["author"].get<std::string>() + " (" + name + ")");
+  line("trust", trustText(c));
+  line("seq", std::to_string(c["seq"].get<uint64_t>()));
+  line("entry", textOf(c["entryHash"]));
+  line("signature", c["signature"]);
+  line("chain", c["chain"]);
+  line("time", c["time"]);
+  if (c["retracted"].get<bool>()) line("retracted", "yes: hidden from search");
+  out << "\n";
+  for (const auto& [key, value] : c["record"].items()) line(key, textOf(value));
+}
+
+CLI::App& addGroup(CLI::App& app, const std::string& name, const std::string& description) {
+  auto* group = app.add_subcommand(name, description);
+  group->require_subcommand(1);
+  group->fallthrough();
+  return *group;
+}
+
+void addPut(CLI::App& group, Globals& g, Kind kind, const std::string& format) {
+  const std::string name = kindName(kind);
+  auto* put = group.add_subcommand(
+      "put", "Create or update " + std::string(kind == Kind::kExperience ? "an " : "a ") + name +
+                 " from a JSON file; prints its id");
+  auto file = std::make_shared<std::string>();
+  put->add_option("FILE", *file, "File in the " + name + " format (" + format + "), or -")
+      ->required();
+  put->callback([&g, file, kind] {
+    if (*file == "-") readStdin(g, kMaxCaseJsonBytes);
+    withNode(g, [&](Node& node) -> Status {
+      auto text = readInputFile(g, *file, kMaxCaseJsonBytes);
+      if (!text.isOk()) return text.status();
+      auto r = node.put(kind, *text);
+      if (!r.isOk()) return r.status().withContext(*file);
+      g.out() << caseRef(r->key) << "\n";
+      if (!r->warning.empty()) g.err() << "allmenning: warning: " << r->warning << "\n";
+      g.err() << (r->unchanged ? "unchanged: identical to seq " : "published as seq ") << r->seq
+              << "\n";
+      return Status::ok();
+    });
+  });
+}
+
+void addRetract(CLI::App& group, Globals& g, Kind kind) {
+  const std::string name = kindName(kind);
+  auto* retract = group.add_subcommand("retract", "Retract one of this node's " + name + "s");
+  auto ref = std::make_shared<std::string>();
+  retract->add_option("ID", *ref, "<id> or <author-hex>/<id>")->required();
+  retract->callback([&g, ref, kind] {
+    withNode(g, [&](Node& node) -> Status {
+      auto key = node.parseCaseRef(*ref, kind);
+      if (!key.isOk()) return key.status();
+      ALM_RETURN_IF_ERROR(node.retract(kind, *key));
+      g.out() << "retracted " << caseRef(*key) << "\n";
+      return Status::ok();
+    });
+  });
+}
+
+}  // namespace allmenning::cli
