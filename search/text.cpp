@@ -3,7 +3,7 @@
 #include <xapian.h>
 
 #include <algorithm>
-#include <array>
+#include <iterator>
 
 namespace allmenning::search {
 namespace {
@@ -18,12 +18,16 @@ std::vector<size_t> charStarts(const std::string& s) {
   return out;
 }
 
-// Function words too common to narrow a query.
-constexpr std::array<std::string_view, 40> kStopwords = {
-    "av",  "de",  "den", "der", "det",  "du",   "eller", "en",    "er",  "et",
-    "for", "fra", "har", "hun", "i",    "ikke", "jeg",   "kan",   "med", "men",
-    "og",  "om",  "på",  "seg", "sin",  "skal", "som",   "til",   "var", "vi",
-    "ved", "å",   "ble", "bli", "blir", "da",   "dem",   "deres", "ei",  "etter"};
+// Function words too common to narrow a query, or to say why two texts
+// are alike.
+constexpr std::string_view kStopwords[] = {
+    "alle",  "andre", "av",    "bare", "ble",   "bli",   "blir",   "da",    "de",    "dem",  "den",
+    "denne", "der",   "deres", "det",  "dette", "disse", "du",     "ei",    "eller", "en",   "enn",
+    "er",    "et",    "etter", "for",  "fra",   "få",    "gjerne", "har",   "hva",   "hver", "hvor",
+    "hun",   "i",     "ikke",  "jeg",  "kan",   "kunne", "man",    "med",   "men",   "mer",  "mot",
+    "mye",   "må",    "noe",   "noen", "nå",    "når",   "og",     "også",  "om",    "over", "på",
+    "seg",   "sin",   "skal",  "slik", "som",   "så",    "til",    "under", "uten",  "var",  "ved",
+    "vi",    "vil",   "ville", "vår",  "våre",  "vårt",  "å",      "ønsker"};
 
 }  // namespace
 
@@ -72,7 +76,7 @@ std::vector<std::string> compoundHeads(const std::string& stemmed) {
 }
 
 bool isStopword(const std::string& lowerWord) {
-  return std::find(kStopwords.begin(), kStopwords.end(), lowerWord) != kStopwords.end();
+  return std::find(std::begin(kStopwords), std::end(kStopwords), lowerWord) != std::end(kStopwords);
 }
 
 std::string snippet(std::string_view text, const std::function<bool(const Word&)>& hit,

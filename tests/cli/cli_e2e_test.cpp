@@ -456,6 +456,30 @@ TEST_F(CliTest, FreeTextFindsInflectionsAndCompoundParts) {
   EXPECT_NE(text.out.find("varsling]"), std::string::npos) << text.out;
 }
 
+// need match over the binary: the example need about floods in small rivers
+// ranks the flood cases first, from this node and from another author, and
+// says why.
+TEST_F(CliTest, NeedMatchRanksTheCasesThatAnswerANeed) {
+  std::string need =
+      std::string(ALLMENNING_SOURCE_DIR) + "/deploy/examples/needs/varsel-flom-sma-elver.json";
+  auto r = cli(home_, {"need", "put", need});
+  ASSERT_EQ(r.exitCode, 0) << describe(r);
+  r = cli(home_, {"need", "match", "varsel-flom-sma-elver", "--limit", "3", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << describe(r);
+  json rows = json::parse(r.out);
+  ASSERT_EQ(rows.size(), 3u);
+  for (const auto& row : rows) {
+    std::string id = row["case"].get<std::string>().substr(65);
+    EXPECT_NE(id.find("flomvarsling"), std::string::npos) << row.dump();
+    EXPECT_EQ(row["why"]["sector"], "emergency");
+    EXPECT_FALSE(row["why"]["words"].empty());
+  }
+  EXPECT_GE(rows[0]["score"].get<double>(), rows[2]["score"].get<double>());
+  auto text = cli(home_, {"need", "match", "varsel-flom-sma-elver"});
+  EXPECT_NE(text.out.find("why: words: "), std::string::npos) << text.out;
+  EXPECT_EQ(cli(home_, {"need", "match", "ingen-slik"}).exitCode, 1);
+}
+
 TEST_F(CliTest, ReindexAndAMissingIndexGiveTheSameAnswers) {
   ASSERT_NO_FATAL_FAILURE(updateAndRetract());
   auto answers = [&] {
