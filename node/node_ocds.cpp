@@ -81,7 +81,8 @@ Status applyReleases(Node& node, std::vector<Release> valid, OcdsImportReport& r
     }
     auto held = holdsVersion(node, key, r.record);
     if (!held.isOk()) return held.status();
-    auto put = *held ? Result<PutResult>(PutResult{key, 0, true, {}}) : node.putCase(r.record.dump());
+    auto put =
+        *held ? Result<PutResult>(PutResult{key, 0, true, {}}) : node.putCase(r.record.dump());
     if (!put.isOk()) return put.status();
     if (put->unchanged) {
       ++report.unchanged;
