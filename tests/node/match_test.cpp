@@ -4,6 +4,9 @@
 #include <filesystem>
 
 #include "node/node.h"
+#include "protocol/record_json.h"
+#include "storage/store_log.h"
+#include "tests/sim/sim_author.h"
 #include "tests/test_util.h"
 
 namespace allmenning {
@@ -131,6 +134,28 @@ TEST_F(MatchTest, SharedCpvRanksAndIsExplained) {
   EXPECT_EQ((*rows)[0]["why"]["cpv"]["digits"], 4);
   EXPECT_EQ((*rows)[0]["why"]["cpv"]["case"], "90711000-0");
   EXPECT_TRUE((*rows)[0]["why"]["words"].empty());
+}
+
+// A need received from a peer is matched like one's own.
+TEST_F(MatchTest, ANeedFromAPeerIsMatchedToo) {
+  testing::SimAuthor peer(node_->store().network());
+  ASSERT_TRUE(node_->trustKey(peer.id(), "Vågå kommune").isOk());
+  Json need{{"id", "varsel-elver"},
+            {"title", "Beskjed før bekkene flommer over"},
+            {"need", "Vi trenger varsler for små vassdrag i bratt terreng."},
+            {"sector", "emergency"}};
+  auto payload = recordFromJson(Kind::kNeed, need.dump());
+  ASSERT_TRUE(payload.isOk()) << payload.status().message();
+  StoreLog log(node_->store(), systemClock());
+  auto out = log.apply({peer.nextWith(Kind::kNeed, *payload, 1700000000000)});
+  ASSERT_TRUE(out.isOk());
+  ASSERT_EQ(out->front().outcome, Outcome::kAccepted);
+  auto record = node_->needRecord(CaseKey{peer.id(), "varsel-elver"});
+  ASSERT_TRUE(record.isOk()) << record.status().message();
+  auto rows = node_->matchNeed(*record, 3);
+  ASSERT_TRUE(rows.isOk());
+  ASSERT_FALSE(rows->empty());
+  EXPECT_EQ((*rows)[0]["case"], toHex(node_->id()) + "/flomvarsling-ottadalen");
 }
 
 }  // namespace
