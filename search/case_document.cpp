@@ -24,8 +24,14 @@ constexpr Field kTextFields[] = {{"title", 6},          {"tags", 3},     {"summa
 constexpr Xapian::termcount kPartyWeight = 2;  // buyer and supplier names
 constexpr int kMaxYears = 50;                  // a case spanning more is a typo
 
+// Xapian refuses terms over 245 bytes, and no Norwegian word comes near
+// this; a longer run of letters in someone's text is skipped, not allowed to
+// make the whole case unindexable.
+constexpr size_t kMaxWordBytes = 100;
+
 void indexText(Xapian::Document& doc, const std::string& text, Xapian::termcount weight) {
   for (const Word& w : words(text)) {
+    if (w.lower.size() > kMaxWordBytes) continue;
     std::string s = stem(w.lower);
     doc.add_term(kStem + s, weight);
     for (const std::string& head : compoundHeads(s)) doc.add_term(kHead + head, weight);

@@ -224,6 +224,18 @@ TEST_F(SearchTest, RetractedAndReplacedTextDisappears) {
   EXPECT_EQ(ids("roboter"), std::vector<std::string>{"b"});
 }
 
+// A case with a run of letters longer than any index term is still indexed
+// by its other words, and a query for such a run finds nothing, without error.
+TEST_F(SearchTest, AnOverlongWordNeitherBreaksIndexingNorSearch) {
+  std::string longWord(300, 'a');
+  put("lang", {{"summary", "Droner over fjorden " + longWord + " i vinter."}});
+  EXPECT_EQ(ids("droner"), std::vector<std::string>{"lang"});
+  EXPECT_TRUE(ids(longWord).empty());
+  EXPECT_TRUE(ids("droner " + longWord).empty());
+  put("etter", {{"summary", "Droner igjen."}});  // the index still takes entries
+  EXPECT_EQ(ids("droner").size(), 2u);
+}
+
 // Rebuilding from the database gives the same answers, and a node whose
 // index lags (a crash before the index commit) catches up at open.
 TEST_F(SearchTest, DeletedOrStaleIndexIsRebuiltWithTheSameResults) {
