@@ -46,8 +46,11 @@ Status importOcds(Globals& g, Node& node, const std::string& file) {
           << report->withdrawn << " withdrawn, " << report->refused << " invalid)\n";
   for (const auto& e : report->errors) g.err() << "  " << e << "\n";
   if (report->refused == 0) return Status::ok();
+  bool one = report->refused == 1;
   return Status::invalid(std::to_string(report->refused) +
-                         " releases were invalid and not imported; the valid ones were");
+                         (one ? " release was" : " releases were") +
+                         " invalid and not imported; the valid ones were");
+  the valid ones were ");
 }
 
 }  // namespace
