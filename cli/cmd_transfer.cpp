@@ -50,7 +50,6 @@ Status importOcds(Globals& g, Node& node, const std::string& file) {
   return Status::invalid(std::to_string(report->refused) +
                          (one ? " release was" : " releases were") +
                          " invalid and not imported; the valid ones were");
-  the valid ones were ");
 }
 
 }  // namespace
