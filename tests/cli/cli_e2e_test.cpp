@@ -627,10 +627,12 @@ TEST_F(CliTest, ExitCodes) {
   EXPECT_EQ(cli(home_, {"peer", "add", "nohost", std::string(64, 'a')}).exitCode, 2);
   EXPECT_EQ(cli(home_, {"peer", "remove", std::string(64, 'a')}).exitCode, 1);
   for (std::string cmd :
-       {"init",     "id",        "case",       "case put",     "case show", "case retract",
-        "search",   "export",    "import",     "verify",       "run",       "status",
-        "trust",    "trust add", "trust list", "trust remove", "vouch",     "peer",
-        "peer add", "peer list", "peer remove"}) {
+       {"init",         "id",           "case",       "case put",       "case show",
+        "case retract", "search",       "export",     "import",         "verify",
+        "run",          "status",       "trust",      "trust add",      "trust list",
+        "trust remove", "vouch",        "peer",       "peer add",       "peer list",
+        "peer remove",  "reindex",      "need",       "need put",       "need show",
+        "need match",   "need retract", "experience", "experience put", "experience retract"}) {
     auto r = run(words(cmd + " --help"));
     EXPECT_EQ(r.exitCode, 0) << describe(r);
     EXPECT_NE(r.out.find("Usage: allmenning " + cmd), std::string::npos) << r.out;
