@@ -24,6 +24,8 @@ class Store::Writer {
   // Checks one entry and, when it extends its author's log, adds it.
   // Returns a non-ok Status only for I/O errors; refusals are in the result.
   Result<ApplyResult> add(Entry e) {
+    auto copy = storedCopy(e);
+    if (!copy.isOk() || *copy) return copy.isOk() ? **copy : Result<ApplyResult>(copy.status());
     ApplyResult r;
     r.status = checkEntry(e, s_.network_);
     if (!r.status.isOk()) return r;
@@ -60,6 +62,31 @@ class Store::Writer {
     if (!r.status.isOk()) return r;
     ALM_RETURN_IF_ERROR(write(e));
     return r;
+  }
+
+  // An exact copy of a stored entry of an accepted author: the same entry
+  // hash, so the same header bytes and signature, both checked when it was
+  // stored. It is a duplicate without a second signature check, so a peer
+  // replaying a log costs a lookup and a hash per entry, not a verification.
+  // Its payload, which the entry hash does not cover, is still checked.
+  Result<std::optional<ApplyResult>> storedCopy(const Entry& e) {
+    const std::optional<ApplyResult> none;
+    if (e.header.network != s_.network_ || !accepts(e.header.author)) return none;
+    auto head = headOf(e.header.author);
+    if (!head.isOk()) return head.status();
+    if (e.header.seq == 0 || e.header.seq > head->seq) return none;
+    auto h = hashAt(e.header.author, e.header.seq);
+    if (!h.isOk()) return h.status();
+    if (*h != e.hash) return none;
+    ApplyResult r;  // placement kNext with a failed status reads as invalid
+    if (e.payload && (e.payload->size() != e.header.payloadSize ||
+                      blake2b256(*e.payload) != e.header.payloadHash)) {
+      r.status =
+          Status::corruption("entry " + describe(e) + ": payload hash does not match the header");
+    } else {
+      r.placement = Placement::kDuplicate;
+    }
+    return std::optional<ApplyResult>(std::move(r));
   }
 
   // Adds a fork proof of `author` to the batch; later entries of the author

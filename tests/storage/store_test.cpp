@@ -96,6 +96,28 @@ TEST_F(StoreTest, InvalidEntriesInABatchDoNotBlockValidOnes) {
   EXPECT_EQ(store_->head(alice_->publicKey())->seq, 1u);
 }
 
+TEST_F(StoreTest, ReplayedEntriesAreDuplicatesAndTamperedCopiesAreInvalid) {
+  Entry e = caseEntry(*alice_, testing::caseJson("a"));
+  ASSERT_TRUE(apply({e})[0].stored());
+  auto r = apply({e});
+  EXPECT_EQ(r[0].placement, Placement::kDuplicate);
+  EXPECT_TRUE(r[0].status.isOk());
+  Entry payloadSwapped = e;  // same entry hash: the hash does not cover the payload
+  (*payloadSwapped.payload)[0] ^= 1;
+  r = apply({payloadSwapped});
+  EXPECT_FALSE(r[0].stored());
+  EXPECT_NE(r[0].placement, Placement::kDuplicate);
+  EXPECT_NE(r[0].status.message().find("payload hash"), std::string::npos) << r[0].status.message();
+  Entry resigned = e;  // another signature: another entry hash, fully checked
+  resigned.signature[0] ^= 1;
+  resigned.hash = blake2b256(resigned.headerBytes, resigned.signature);
+  r = apply({resigned});
+  EXPECT_NE(r[0].status.message().find("signature"), std::string::npos) << r[0].status.message();
+  auto stored = store_->entry(alice_->publicKey(), 1);
+  ASSERT_TRUE(stored.isOk() && *stored);
+  EXPECT_EQ((*stored)->payload, e.payload);
+}
+
 TEST_F(StoreTest, IndexesFollowUpdatesAndRetractions) {
   apply({caseEntry(*alice_, testing::caseJson("flood", "development", "emergency", "90700000-4")),
          caseEntry(*alice_,
