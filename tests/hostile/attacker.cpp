@@ -133,7 +133,7 @@ std::optional<Message> Attacker::next(std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   while (taken_ == received_.size()) {
     if (!readOnce(deadline)) {
-      if (eof_ || Clock::now() >= deadline) break;
+      if (eof_ || fd_ < 0 || Clock::now() >= deadline) break;
     }
   }
   if (taken_ == received_.size()) return std::nullopt;
