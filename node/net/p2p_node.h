@@ -54,11 +54,11 @@ struct P2PConfig {
   // maxPeers: sockets that never finish a handshake hold a slot here for
   // at most connection.handshakeTimeout and cannot take the slots of
   // sessions. Further inbound sockets are closed on accept.
-  size_t maxHandshakes = 64;
+  size_t maxHandshakes = 32;
   // Of those, from one remote address: one host opening hundreds of
   // sockets fills its own share, not the pool, and other hosts still get
   // in. A few nodes behind one NAT address fit.
-  size_t maxHandshakesPerAddress = 8;
+  size_t maxHandshakesPerAddress = 4;
   ConnectionConfig connection;
   MsClock wallClock;  // ms since the epoch, for PeerStatus::since; empty: system clock
 

@@ -4,8 +4,6 @@
 #include <cstdio>
 #include <thread>
 
-#include "node/net/p2p_node.h"
-
 namespace allmenning::testing {
 
 using namespace std::chrono_literals;
@@ -25,10 +23,7 @@ void HostileTest::SetUp() {
   ASSERT_EQ(v_.key().size(), 64u) << "victim did not init";
   ASSERT_EQ(h_.key().size(), 64u) << "honest node did not init";
   network_ = networkId("allmenning");
-  P2PConfig defaults;
-  handshakesPerAddress_ = defaults.maxHandshakesPerAddress;
-  maxHandshakes_ = defaults.maxHandshakes;
-  handshakeTimeout_ = defaults.connection.handshakeTimeout;
+  writeVictimLimits();
   trustEachOther({&v_, &h_});
   ASSERT_TRUE(connect(v_, h_));  // V dials H: outbound, never under V's inbound limits
   ASSERT_TRUE(h_.start()) << h_.log();
@@ -41,6 +36,16 @@ void HostileTest::SetUp() {
       << "V does not sync with H before any attack:\n"
       << v_.log();
   rss_ = std::make_unique<RssSampler>(victimPid_);
+}
+
+void HostileTest::writeVictimLimits() {
+  std::string path = v_.home() + "/allmenning.toml";
+  std::string config = readFile(path);
+  config += "\n[limits]\nhandshake_timeout_ms = " + std::to_string(kHandshakeTimeoutMs) +
+            "\nban_seconds = " + std::to_string(kBanSeconds) +
+            "\nmax_handshakes = " + std::to_string(kMaxHandshakes) +
+            "\nmax_handshakes_per_address = " + std::to_string(kMaxHandshakesPerAddress) + "\n";
+  writeFile(path, config);
 }
 
 void HostileTest::TearDown() {

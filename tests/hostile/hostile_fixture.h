@@ -27,6 +27,12 @@ class HostileTest : public ::testing::Test {
   static constexpr uint64_t kMaxRssGrowthKiB = 64 * 1024;
   static constexpr auto kMinAttack = std::chrono::milliseconds(2000);
   static constexpr auto kLoadPeriod = std::chrono::milliseconds(250);
+  // V's [limits]: a short handshake timeout and ban, so the tests that wait
+  // for them stay short; the handshake pool at its defaults, written out.
+  static constexpr int64_t kHandshakeTimeoutMs = 3000;
+  static constexpr int64_t kBanSeconds = 3;
+  static constexpr size_t kMaxHandshakes = 32;
+  static constexpr size_t kMaxHandshakesPerAddress = 4;
 
   void SetUp() override;
   void TearDown() override;
@@ -49,10 +55,10 @@ class HostileTest : public ::testing::Test {
 
   uint16_t victimPort() const { return victimPort_; }
   pid_t victimPid() const { return victimPid_; }
-  // V's handshake timeout, as configured for it.
-  std::chrono::milliseconds handshakeTimeout() const { return handshakeTimeout_; }
-  size_t handshakesPerAddress() const { return handshakesPerAddress_; }
-  size_t maxHandshakes() const { return maxHandshakes_; }
+  std::chrono::milliseconds handshakeTimeout() const {
+    return std::chrono::milliseconds(kHandshakeTimeoutMs);
+  }
+  std::chrono::seconds banTime() const { return std::chrono::seconds(kBanSeconds); }
   // How many log lines of V contain `text`.
   size_t victimLogCount(const std::string& text) const;
 
@@ -71,14 +77,12 @@ class HostileTest : public ::testing::Test {
   Hash network_{};
 
  private:
+  void writeVictimLimits();
   void checkProgressDuringAttack();
   void checkAllReceived();
 
   uint16_t victimPort_ = 0;
   pid_t victimPid_ = -1;
-  std::chrono::milliseconds handshakeTimeout_{10'000};
-  size_t handshakesPerAddress_ = 0;
-  size_t maxHandshakes_ = 0;
   std::unique_ptr<HonestLoad> load_;
   std::unique_ptr<RssSampler> rss_;
   std::chrono::steady_clock::time_point attackStart_{};

@@ -31,7 +31,7 @@ Bytes randomBytes(size_t n, uint64_t seed) {
 // 10,000 entries of a trusted author, each with a flipped signature byte,
 // offered one per frame. The first one gets the peer an Error and a closed
 // connection; the rest find the socket dead; none is stored; the key and
-// the address are refused for the ban time.
+// the address are refused for the ban time, and only for it.
 TEST_F(HostileTest, ForgedSignatures) {
   constexpr size_t kForged = 10'000;
   auto key = newKey(/*trusted=*/true);
@@ -46,6 +46,7 @@ TEST_F(HostileTest, ForgedSignatures) {
   beginAttack();
   ASSERT_TRUE(a->send(Entries{{forged[0]}}));
   EXPECT_TRUE(a->waitClosed(3s)) << "V kept the connection after a forged entry";
+  auto bannedAt = SteadyClock::now();
   auto error = a->error();
   ASSERT_TRUE(error) << "V sent no Error";
   EXPECT_EQ(error->code, ErrorCode::kBadEntry) << error->text;
@@ -68,6 +69,15 @@ TEST_F(HostileTest, ForgedSignatures) {
   }
   EXPECT_GE(victimLogCount("address banned"), 1u);
   EXPECT_GE(victimLogCount("peer banned"), 1u);
+  EXPECT_LT(msSince(bannedAt), banTime().count() * 1000) << "the checks above left the ban";
+
+  // For a while, not for ever: once the ban has passed, key and address
+  // get a session again.
+  std::this_thread::sleep_until(bannedAt + banTime() + 500ms);
+  auto later = std::make_unique<Attacker>(a->source(), key, network_);
+  EXPECT_TRUE(later->open(victimPort()).isOk()) << "still refused after the ban";
+  EXPECT_TRUE(later->send(Hello{kProtocolVersion, network_, false}));
+  EXPECT_TRUE(later->nextOf<Hello>(5s)) << "no session after the ban";
   endAttack();
   EXPECT_EQ(v_.seqOf(toHex(key->publicKey())), 0u) << "a forged entry was stored";
 }
