@@ -177,14 +177,14 @@ void P2PNode::accept() {
 }
 
 // Refusals here cost one accept and a close: no handshake work is spent on
-// a banned address or beyond the peer limit.
+// a banned address or beyond the limits.
 void P2PNode::onAccept(tcp::socket socket) {
   error_code ec;
   tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) return;  // gone before we looked
   std::string why;
   if (banned(PublicKey{}, remote.address())) why = "address banned";
-  if (peers_.size() >= config_.maxPeers) why = "too many peers";
+  if (why.empty()) why = inboundRefusal(remote.address());
   if (!why.empty()) {
     logLine("p2p event=refused addr=" + remote.address().to_string() + " reason=\"" + why + "\"");
     socket.close(ec);
@@ -281,10 +281,43 @@ void P2PNode::redial(const SlotPtr& slot, const std::string& why) {
 
 // ---- Sessions ----------------------------------------------------------------
 
-// The key is known only now, so a key ban is checked here.
+// Why an inbound socket from `address` gets no handshake, or "" when it
+// may have one. One pass over the connections: they are at most maxPeers
+// sessions plus maxHandshakes handshakes plus the dials in progress.
+std::string P2PNode::inboundRefusal(const asio::ip::address& address) const {
+  size_t handshakes = 0, fromAddress = 0;
+  for (const auto& [id, peer] : peers_) {
+    const PeerConnection& c = *peer.conn;
+    if (c.dialed() || c.state() != PeerConnection::State::kHandshaking) continue;
+    ++handshakes;
+    if (c.remote().address() == address) ++fromAddress;
+  }
+  if (sessionCount(nullptr) >= config_.maxPeers) return "too many peers";
+  if (handshakes >= config_.maxHandshakes) return "too many handshakes";
+  if (fromAddress >= config_.maxHandshakesPerAddress) return "too many handshakes from address";
+  return "";
+}
+
+// Open sessions (draining ones still hold their socket), `except` left out.
+size_t P2PNode::sessionCount(const PeerConnection* except) const {
+  size_t n = 0;
+  for (const auto& [id, peer] : peers_) {
+    auto state = peer.conn->state();
+    bool session =
+        state == PeerConnection::State::kOpen || state == PeerConnection::State::kDraining;
+    if (session && peer.conn.get() != except) ++n;
+  }
+  return n;
+}
+
+// The key is known only now, so a key ban is checked here, and the session
+// limit again: sessions may have opened while this handshake ran.
 void P2PNode::onOpened(PeerConnection& conn) {
   if (banned(conn.peerKey(), conn.remote().address())) {
     return conn.close(CloseKind::kRefused, "peer banned");
+  }
+  if (!conn.dialed() && sessionCount(&conn) >= config_.maxPeers) {
+    return conn.close(CloseKind::kRefused, "too many peers");
   }
   event(conn, PeerEvent::Kind::kOpened, CloseKind::kShutdown, "");
 }

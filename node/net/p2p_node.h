@@ -46,9 +46,19 @@ struct P2PConfig {
   std::chrono::milliseconds reconnectMin{500};
   std::chrono::milliseconds reconnectMax{60'000};
   std::chrono::milliseconds banTime{60'000};  // zero: never ban
-  size_t maxPeers = 64;                       // open connections, both directions
-  size_t maxHandshakes = 32;                  // inbound connections still handshaking
-  size_t maxHandshakesPerAddress = 4;         // of those, from one remote address
+  // Open sessions, both directions. An inbound connection is refused on
+  // accept, or once its handshake ends, when this many are open already;
+  // a dialed one never is (we chose to dial it).
+  size_t maxPeers = 64;
+  // Inbound connections still in their handshake, counted apart from
+  // maxPeers: sockets that never finish a handshake hold a slot here for
+  // at most connection.handshakeTimeout and cannot take the slots of
+  // sessions. Further inbound sockets are closed on accept.
+  size_t maxHandshakes = 32;
+  // Of those, from one remote address: one host opening hundreds of
+  // sockets fills its own share, not the pool, and other hosts still get
+  // in. A few nodes behind one NAT address fit.
+  size_t maxHandshakesPerAddress = 4;
   ConnectionConfig connection;
   MsClock wallClock;  // ms since the epoch, for PeerStatus::since; empty: system clock
 
@@ -123,6 +133,8 @@ class P2PNode : private PeerHost {
   void onClosed(PeerConnection& conn, CloseKind kind, const std::string& why) override;
 
   std::vector<std::shared_ptr<PeerConnection>> openSessions() const;
+  std::string inboundRefusal(const boost::asio::ip::address& address) const;
+  size_t sessionCount(const PeerConnection* except) const;
   bool banned(const PublicKey& key, const boost::asio::ip::address& address);
   void ban(const PeerConnection& conn);
   void event(const PeerConnection& conn, PeerEvent::Kind kind, CloseKind closeKind,

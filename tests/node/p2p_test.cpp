@@ -125,6 +125,7 @@ class Runner {
   size_t openPeers() {
     return call([this] { return node_->openPeers(); });
   }
+  void dial(const DialPeer& peer) { node_->dial(peer); }
   std::vector<PeerEvent> events() {
     std::lock_guard lock(mu_);
     return events_;
@@ -249,7 +250,12 @@ TEST(P2P, PeerOnAnotherNetworkIsRefused) {
 // A blocking TCP client that speaks whatever bytes the test hands it.
 class RawClient {
  public:
-  explicit RawClient(uint16_t port) : socket_(io_) {
+  // `from`: the loopback address to connect from (127.0.0.1 when empty).
+  explicit RawClient(uint16_t port, const std::string& from = "") : socket_(io_) {
+    if (!from.empty()) {
+      socket_.open(tcp::v4());
+      socket_.bind(tcp::endpoint(asio::ip::make_address(from), 0));
+    }
     socket_.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port));
   }
   void send(ByteView bytes) { asio::write(socket_, asio::buffer(bytes.data(), bytes.size())); }
@@ -347,6 +353,60 @@ TEST(P2P, MisbehavingAddressIsRefusedForTheBanTime) {
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(*read, 0u);
   EXPECT_FALSE(t.ready());
+}
+
+// Sockets that stall in the handshake take slots of their own pool, a few
+// per address, and never the slots of sessions: with the pool's share of
+// one address stalled, its next socket is closed at once, while a peer from
+// another address still opens a session.
+TEST(P2P, StalledHandshakesHaveTheirOwnPoolCappedPerAddress) {
+  Body body, honest;
+  P2PConfig config = testConfig();
+  config.maxPeers = 1;
+  config.maxHandshakes = 4;
+  config.maxHandshakesPerAddress = 2;
+  Runner n(body, config);
+  const uint8_t one[] = {kHandshakeVersion};
+  std::vector<std::unique_ptr<RawClient>> stalled;
+  for (int i = 0; i < 2; ++i) {
+    stalled.push_back(std::make_unique<RawClient>(n.port(), "127.0.0.2"));
+    stalled.back()->send(one);
+  }
+  RawClient extra(n.port(), "127.0.0.2");
+  extra.send(one);
+  EXPECT_TRUE(extra.readUntilClosed(nullptr, 1s).has_value()) << "over the address's share";
+  for (int i = 0; i < 2; ++i) {
+    stalled.push_back(std::make_unique<RawClient>(n.port(), "127.0.0.3"));
+    stalled.back()->send(one);
+  }
+  RawClient beyondPool(n.port(), "127.0.0.4");
+  beyondPool.send(one);
+  EXPECT_TRUE(beyondPool.readUntilClosed(nullptr, 1s).has_value()) << "over the pool";
+  for (auto& s : stalled) EXPECT_FALSE(s->readUntilClosed(nullptr, 50ms)) << "held one closed";
+
+  // Four stalled handshakes and maxPeers = 1: the pool is full, but a
+  // session is no handshake, and a dial from the node is never refused.
+  Runner rh(honest, testConfig());
+  n.dial(rh.asPeer());
+  EXPECT_TRUE(waitUntil([&] { return n.openPeers() == 1; })) << "the dial was refused";
+}
+
+// maxPeers bounds sessions in both directions, but only inbound ones are
+// refused: the node's own dial opens even when inbound peers fill it.
+TEST(P2P, MaxPeersRefusesInboundButNeverADial) {
+  Body body, a, b, c;
+  P2PConfig config = testConfig();
+  config.maxPeers = 1;
+  Runner n(body, config);
+  Runner ra(a, dialing({n.asPeer()}));
+  ASSERT_TRUE(waitUntil([&] { return n.openPeers() == 1; }));
+  Runner rb(b, dialing({n.asPeer()}));
+  ASSERT_TRUE(waitUntil([&] { return rb.count(PeerEvent::Kind::kClosed) >= 1; }));
+  EXPECT_EQ(n.openPeers(), 1u);
+  Runner rc(c, testConfig());
+  n.dial(rc.asPeer());
+  EXPECT_TRUE(waitUntil([&] { return n.openPeers() == 2; })) << "the node's own dial was refused";
+  EXPECT_EQ(rb.count(PeerEvent::Kind::kOpened), 0u);
 }
 
 // A peer that sends entries faster than verifyPerSecond is read more slowly:
