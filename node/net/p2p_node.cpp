@@ -35,7 +35,8 @@ P2PNode::P2PNode(const SecretKey& identity, const Hash& network, LogStore& store
       clock_(std::move(clock)),
       wallClock_(config_.wallClock ? config_.wallClock : systemMsClock()),
       acceptor_(io_),
-      acceptRetry_(io_) {}
+      acceptRetry_(io_),
+      refusalLog_(io_) {}
 
 // Connections still referenced by queued handlers die with io_; they never
 // call back into the node from their destructors.
@@ -147,6 +148,7 @@ void P2PNode::shutdown() {
   error_code ignored;
   acceptor_.close(ignored);
   acceptRetry_.cancel();
+  refusalLog_.cancel();
   for (auto& slot : slots_) {
     slot->resolver.cancel();
     slot->socket.close(ignored);
@@ -186,7 +188,7 @@ void P2PNode::onAccept(tcp::socket socket) {
   if (banned(PublicKey{}, remote.address())) why = "address banned";
   if (why.empty()) why = inboundRefusal(remote.address());
   if (!why.empty()) {
-    logLine("p2p event=refused addr=" + remote.address().to_string() + " reason=\"" + why + "\"");
+    logRefusal(remote.address(), why);
     socket.close(ec);
     return;
   }
@@ -400,6 +402,30 @@ void P2PNode::event(const PeerConnection& conn, PeerEvent::Kind kind, CloseKind 
   e.closeKind = closeKind;
   e.reason = why;
   config_.onPeerEvent(e);
+}
+
+// At most one line a second for each of: a refusal, and the count of those
+// not logged meanwhile: a flood of refused sockets must not become a flood
+// of log lines.
+void P2PNode::logRefusal(const boost::asio::ip::address& address, const std::string& why) {
+  std::string line = "addr=" + address.to_string() + " reason=\"" + why + "\"";
+  int64_t now = clock_();
+  if (refusalsUnlogged_ == 0 && (refusalsLoggedAt_ == 0 || now - refusalsLoggedAt_ >= 1000)) {
+    logLine("p2p event=refused " + line);
+    refusalsLoggedAt_ = now;
+    return;
+  }
+  lastRefusal_ = line;
+  if (refusalsUnlogged_++ > 0) return;  // the timer is set already
+  refusalLog_.expires_after(
+      std::chrono::milliseconds(1000 - std::min<int64_t>(1000, now - refusalsLoggedAt_)));
+  refusalLog_.async_wait([this](const error_code& ec) {
+    if (ec || stopped_) return;
+    logLine("p2p event=refused_more count=" + std::to_string(refusalsUnlogged_) + " last_" +
+            lastRefusal_);
+    refusalsLoggedAt_ = clock_();
+    refusalsUnlogged_ = 0;
+  });
 }
 
 void P2PNode::logLine(const std::string& line) const {

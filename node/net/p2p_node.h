@@ -139,6 +139,7 @@ class P2PNode : private PeerHost {
   void ban(const PeerConnection& conn);
   void event(const PeerConnection& conn, PeerEvent::Kind kind, CloseKind closeKind,
              const std::string& why);
+  void logRefusal(const boost::asio::ip::address& address, const std::string& why);
   void logLine(const std::string& line) const;
 
   boost::asio::io_context io_;
@@ -160,6 +161,10 @@ class P2PNode : private PeerHost {
   // Refused until (clock ms); entries are dropped once they expire.
   std::map<PublicKey, int64_t> bannedKeys_;
   std::map<boost::asio::ip::address, int64_t> bannedAddresses_;
+  boost::asio::steady_timer refusalLog_;  // logs the refusals held back
+  int64_t refusalsLoggedAt_ = 0;          // clock ms of the last refusal line
+  uint64_t refusalsUnlogged_ = 0;         // refusals since, not yet logged
+  std::string lastRefusal_;               // the latest of them
 };
 
 }  // namespace allmenning
