@@ -90,7 +90,7 @@ std::string PeerConnection::describe() const {
 // The handshake deadline bounds what a silent or slow client can hold: one
 // socket and a few hundred bytes, for handshakeTimeout at most.
 void PeerConnection::start() {
-  lastHeard_ = clock_();
+  lastHeard_ = lastSent_ = clock_();
   handshakeTimer_.expires_after(config_.handshakeTimeout);
   handshakeTimer_.async_wait([self = shared_from_this()](const error_code& ec) {
     if (!ec && self->state_ == State::kHandshaking) {
@@ -198,6 +198,7 @@ void PeerConnection::flush() {
   writeBuf_.assign(out.begin(), out.end());
   transport_.markBytesSent(out.size());
   writing_ = true;
+  lastSent_ = clock_();
   asio::async_write(
       socket_, asio::buffer(writeBuf_),
       [self = shared_from_this()](const error_code& ec, size_t) { self->onWritten(ec); });
@@ -231,8 +232,21 @@ void PeerConnection::onTick() {
   if (now - lastHeard_ > config_.idleTimeout.count()) {
     return close(CloseKind::kTimeout, "idle for " + std::to_string(now - lastHeard_) + " ms");
   }
+  keepAlive(now);
   handle(session_->onTick(now));
   if (state_ != State::kClosed) scheduleTick();
+}
+
+// Pinging when this side has sent nothing keeps the peer hearing us even
+// while it only receives (a long push); pinging when we heard nothing asks
+// a peer that never pings on its own for a Pong. At most one Ping an
+// interval; the session's tick flushes it.
+void PeerConnection::keepAlive(int64_t now) {
+  int64_t interval = config_.pingInterval.count();
+  if (interval <= 0 || now - lastPing_ < interval) return;
+  if (now - lastSent_ < interval && now - lastHeard_ < interval) return;
+  lastPing_ = now;
+  (void)transport_.send(encodeMessage(Ping{++pings_}));
 }
 
 // Pending handlers hold a shared_ptr to this object and see kClosed when
