@@ -11,6 +11,7 @@ packages=(
   libboost-dev libsodium-dev librocksdb-dev capnproto libcapnp-dev
   libgtest-dev libgmock-dev libxapian-dev nlohmann-json3-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev
+  iproute2  # `ip netns` for the partition tests (tests/net)
 )
 
 missing=()

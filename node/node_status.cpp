@@ -66,6 +66,7 @@ Result<Json> Node::authorsStatus() {
     out.push_back({{"key", toHex(author)},
                    {"name", *name ? Json(**name) : Json(nullptr)},
                    {"seq", head.seq},
+                   {"head", toHex(head.hash)},
                    {"lastUpdate", isoTime(ts)},
                    {"trust", trustOf(author)},
                    {"forked", store_->frozen(author)}});

@@ -44,7 +44,10 @@ struct P2PConfig {
   boost::asio::ip::tcp::endpoint listen{boost::asio::ip::address_v4::loopback(), 0};
   std::vector<DialPeer> peers;
   std::chrono::milliseconds reconnectMin{500};
-  std::chrono::milliseconds reconnectMax{60'000};
+  // Short enough that a peer back from a partition is redialed within a
+  // few seconds (tests/net/partition_test.cpp); one connect attempt every
+  // 5 s to a peer that is down costs next to nothing.
+  std::chrono::milliseconds reconnectMax{5'000};
   std::chrono::milliseconds banTime{60'000};  // zero: never ban
   // Open sessions, both directions. An inbound connection is refused on
   // accept, or once its handshake ends, when this many are open already;

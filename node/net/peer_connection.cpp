@@ -91,7 +91,7 @@ std::string PeerConnection::describe() const {
 // The handshake deadline bounds what a silent or slow client can hold: one
 // socket and a few hundred bytes, for handshakeTimeout at most.
 void PeerConnection::start() {
-  lastHeard_ = clock_();
+  lastHeard_ = lastSent_ = clock_();
   tokensAt_ = lastHeard_;
   verifyTokens_ = config_.verifyPerSecond;
   handshakeTimer_.expires_after(config_.handshakeTimeout);
@@ -236,6 +236,7 @@ void PeerConnection::flush() {
   writeBuf_.assign(out.begin(), out.end());
   transport_.markBytesSent(out.size());
   writing_ = true;
+  lastSent_ = clock_();
   asio::async_write(
       socket_, asio::buffer(writeBuf_),
       [self = shared_from_this()](const error_code& ec, size_t) { self->onWritten(ec); });
@@ -269,8 +270,22 @@ void PeerConnection::onTick() {
   if (!paused_ && now - lastHeard_ > config_.idleTimeout.count()) {
     return close(CloseKind::kTimeout, "idle for " + std::to_string(now - lastHeard_) + " ms");
   }
+  keepAlive(now);
   handle(session_->onTick(now));
   if (state_ != State::kClosed) scheduleTick();
+}
+
+// Pinging when this side has sent nothing keeps the peer hearing us even
+// while it only receives (a long push); pinging when we heard nothing asks
+// a peer that never pings on its own for a Pong. At most one Ping every
+// third of idleTimeout, so a live peer has two chances to answer before it
+// is given up; the session's tick flushes it.
+void PeerConnection::keepAlive(int64_t now) {
+  int64_t interval = config_.idleTimeout.count() / 3;
+  if (interval <= 0 || now - lastPing_ < interval) return;
+  if (now - lastSent_ < interval && now - lastHeard_ < interval) return;
+  lastPing_ = now;
+  (void)transport_.send(encodeMessage(Ping{++pings_}));
 }
 
 // Pending handlers hold a shared_ptr to this object and see kClosed when

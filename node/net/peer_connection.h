@@ -34,9 +34,17 @@ MsClock systemMsClock();
 
 struct ConnectionConfig {
   std::chrono::milliseconds handshakeTimeout{10'000};  // connect + handshake
-  std::chrono::milliseconds idleTimeout{120'000};      // nothing received for this long
-  std::chrono::milliseconds tickInterval{250};         // SyncSession::onTick cadence
-  size_t maxBufferedBytes = size_t{16} << 20;          // unsent bytes before we give up
+  // A path that drops packets (a cut link, a partition) shows only as
+  // silence, and TCP retransmits into it less and less often: after a cut of
+  // a minute the first retransmission can come most of a minute after the
+  // link is back. So each side sends a Ping when it has sent or heard
+  // nothing for a third of idleTimeout, an alive peer is never silent for
+  // long, and silence for idleTimeout closes the connection; the dialer
+  // redials within reconnectMax (P2PConfig) and the new session's Heads
+  // catch up at once.
+  std::chrono::milliseconds idleTimeout{6'000};  // nothing received for this long
+  std::chrono::milliseconds tickInterval{250};   // SyncSession::onTick cadence
+  size_t maxBufferedBytes = size_t{16} << 20;    // unsent bytes before we give up
   // Entries (signature checks) one peer may make us verify per second, on
   // average; a faster peer is read more slowly, so TCP holds it back.
   // Zero: no limit.
@@ -151,6 +159,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   size_t buffered() const;
   void scheduleTick();
   void onTick();
+  void keepAlive(int64_t now);
   void charge(size_t checked);
   void readWhenPaid();
 
@@ -171,6 +180,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   State state_ = State::kHandshaking;
   std::string drainReason_;
   int64_t lastHeard_ = 0;
+  int64_t lastSent_ = 0;  // when a write last started
+  int64_t lastPing_ = 0;
+  uint64_t pings_ = 0;
   // Verification budget: a token bucket of up to verifyPerSecond checks,
   // refilled continuously; negative while the peer is in debt.
   double verifyTokens_ = 0;

@@ -336,6 +336,41 @@ TEST(P2P, HostileClientsAreDroppedWhileAnHonestPeerSyncs) {
   EXPECT_EQ(n.count(PeerEvent::Kind::kClosed), 3u);
 }
 
+// Heads far apart: the keepalive pings alone hold a quiet link open across
+// many idle timeouts, while a peer that finishes the handshake and then
+// says nothing (a path that drops packets looks the same) is closed.
+TEST(P2P, PingsHoldAQuietLinkOpenAndSilenceClosesIt) {
+  P2PConfig quiet = testConfig();
+  quiet.connection.sync.headsIntervalMs = 60'000;
+  quiet.connection.idleTimeout = 300ms;  // a Ping after 100 ms of quiet
+  Body hub, a;
+  Runner h(hub, quiet);
+  P2PConfig dialer = quiet;
+  dialer.peers = {h.asPeer()};
+  Runner ra(a, dialer);
+  ASSERT_TRUE(waitUntil([&] { return h.openPeers() == 1; }));
+
+  RawClient silent(h.port());
+  auto key = SecretKey::generate();
+  Transport t(Handshake::Role::kInitiator, *key, kNet);
+  silent.send(t.bytesToSend());
+  t.markBytesSent(t.bytesToSend().size());
+  ASSERT_TRUE(silent.readUntilClosed(&t).has_value());
+  ASSERT_TRUE(t.ready()) << t.status().message();
+  silent.send(t.bytesToSend());  // proof and stream header, then nothing
+  ASSERT_TRUE(silent.readUntilClosed().has_value()) << "a silent peer was kept open";
+  // The quiet link has lived through several idle timeouts by now; a little
+  // longer makes the point without depending on how fast the close came.
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(ra.count(PeerEvent::Kind::kClosed), 0u);
+  EXPECT_EQ(h.openPeers(), 1u);
+  size_t timeouts = 0;
+  for (const auto& e : h.events()) {
+    timeouts += e.kind == PeerEvent::Kind::kClosed && e.closeKind == CloseKind::kTimeout;
+  }
+  EXPECT_EQ(timeouts, 1u);
+}
+
 TEST(P2P, MisbehavingAddressIsRefusedForTheBanTime) {
   Body body;
   Runner n(body, testConfig());  // default ban time: 60 s
