@@ -111,6 +111,15 @@ TEST(Wire, OversizedListsAreRefused) {
                    .isOk());
 }
 
+// Found by fuzz_wire: a peer's Error text holding a NUL decoded whole but
+// re-encoded cut at the NUL, so one decoded value had two encodings.
+TEST(Wire, ErrorTextWithNulRoundTrips) {
+  PeerError error{ErrorCode::kBadEntry, std::string("entry r\0efused", 14)};
+  auto back = decodeMessage(encodeMessage(error));
+  ASSERT_TRUE(back.isOk()) << back.status().message();
+  EXPECT_EQ(std::get<PeerError>(*back), error);
+}
+
 TEST(Wire, OverTheFrameLimitIsRefusedBeforeDecoding) {
   Bytes big(kMaxMessageBytes + 8, 0);
   EXPECT_FALSE(decodeMessage(big).isOk());
