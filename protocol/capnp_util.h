@@ -23,8 +23,12 @@ namespace allmenning {
 // The largest payload an entry may carry, in bytes. Frames (1 MiB) must hold
 // one entry with room to spare.
 constexpr size_t kMaxPayloadBytes = 512 * 1024;
-// Deepest struct nesting in our schema is Case -> List(Party) -> Party -> Text;
-// 8 leaves margin without allowing pathological depth.
+// Nesting as Cap'n Proto counts it (one level per struct or list pointer
+// followed, the root included, canonicalize() walking one level further):
+// the deepest real messages, Entries (Message -> Entries -> List(WireEntry)
+// -> Data), ForkProof and Heads, need a limit of 4; a case needs less. 8
+// leaves room for a struct field a newer peer adds at the end (canonicalize()
+// walks unknown fields too) while staying far below the library's default 64.
 constexpr int kMaxNestingDepth = 8;
 
 // Reader limits for a message of `bytes` bytes: traversal bounded by a small

@@ -89,11 +89,13 @@ Status fillObject(const Json& v, const std::string& path, const Field<B> (&field
   if (!v.is_object()) return fail(path, "must be an object");
   const bool anyRequired = std::any_of(fields, fields + N, [](auto& f) { return f.required; });
   if (v.empty() && !anyRequired) return fail(path, "must not be empty");
-  for (const auto& [key, item] : v.items()) {
+  for (const auto& kv : v.items()) {
+    // Not a structured binding: clang before 16 cannot capture one in a lambda.
+    const std::string& key = kv.key();
     const std::string p = keyPath(path, key);
     auto f = std::find_if(fields, fields + N, [&](auto& f) { return f.name == key; });
     if (f == fields + N) return fail(p, "unknown field");
-    ALM_RETURN_IF_ERROR(f->set(item, p, b));
+    ALM_RETURN_IF_ERROR(f->set(kv.value(), p, b));
   }
   for (const auto& f : fields) {
     if (f.required && !v.contains(f.name)) return fail(keyPath(path, f.name), "is required");

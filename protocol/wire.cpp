@@ -72,7 +72,9 @@ struct Builder {
   void operator()(const PeerError& v) {
     auto b = m.initError();
     b.setCode(static_cast<uint16_t>(v.code));
-    b.setText(v.text);
+    // With its length: a NUL inside the text (which decodes fine) must not
+    // cut it, or the value would not survive a round trip.
+    b.setText(capnp::Text::Reader(v.text.data(), v.text.size()));
   }
   void operator()(const Ping& v) { m.initPing().setNonce(v.nonce); }
   void operator()(const Pong& v) { m.initPong().setNonce(v.nonce); }

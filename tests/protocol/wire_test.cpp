@@ -8,6 +8,7 @@
 #include "protocol/crypto.h"
 #include "protocol/entry.h"
 #include "protocol/records.h"
+#include "protocol/schema/wire.capnp.h"
 
 namespace allmenning {
 namespace {
@@ -109,6 +110,48 @@ TEST(Wire, OversizedListsAreRefused) {
   EXPECT_FALSE(decodeMessage(encodeMessage(PeerError{ErrorCode::kBadMessage,
                                                      std::string(kMaxErrorTextBytes + 1, 'x')}))
                    .isOk());
+}
+
+// Found by fuzz_wire: a peer's Error text holding a NUL decoded whole but
+// re-encoded cut at the NUL, so one decoded value had two encodings.
+TEST(Wire, ErrorTextWithNulRoundTrips) {
+  PeerError error{ErrorCode::kBadEntry, std::string("entry r\0efused", 14)};
+  auto back = decodeMessage(encodeMessage(error));
+  ASSERT_TRUE(back.isOk()) << back.status().message();
+  EXPECT_EQ(std::get<PeerError>(*back), error);
+}
+
+// The nesting a message needs to be read and canonicalized whole, found by
+// trying limits from 1 up; 0 when none up to 16 will do.
+int nestingNeeded(const Bytes& bytes) {
+  for (int limit = 1; limit <= 16; ++limit) {
+    auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+    std::memcpy(words.begin(), bytes.data(), bytes.size());
+    kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
+    capnp::ReaderOptions options;
+    options.nestingLimit = limit;
+    capnp::SegmentArrayMessageReader reader(kj::arrayPtr(segments, 1), options);
+    try {
+      auto root = reader.getRoot<wire::Message>();
+      capnp::canonicalize(root);
+      return limit;
+    } catch (const kj::Exception&) {
+    }
+  }
+  return 0;
+}
+
+// kMaxNestingDepth's comment: the deepest messages need 4, and the limit
+// leaves room above that for fields a newer peer adds.
+TEST(Wire, DeepestMessagesFitTheNestingLimit) {
+  Bytes entries = encodeMessage(Entries{{sampleEntry(1)}});
+  Bytes fork = encodeMessage(ForkProof{{Bytes(8, 1), {}}, {Bytes(8, 2), {}}});
+  Bytes heads = encodeMessage(Heads{{AuthorHead{filled(1), 1, filled(2), true}}});
+  EXPECT_EQ(nestingNeeded(entries), 4);
+  EXPECT_EQ(nestingNeeded(fork), 4);
+  EXPECT_EQ(nestingNeeded(heads), 4);
+  EXPECT_GT(kMaxNestingDepth, 4);
+  EXPECT_TRUE(decodeMessage(entries).isOk());
 }
 
 TEST(Wire, OverTheFrameLimitIsRefusedBeforeDecoding) {
