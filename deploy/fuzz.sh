@@ -9,7 +9,8 @@
 # FUZZ_TARGETS picks targets (default: all), FUZZ_RUNS stops a target after
 # that many executions (whichever of time and runs comes first), FUZZ_NICE
 # runs the fuzzers under nice, FUZZ_SKIP_BUILD=1 uses the binaries already
-# built. docs/fuzzing.md describes the targets.
+# built, FUZZ_KEEP_CORPUS=1 goes on from the working corpus of an earlier
+# run. docs/fuzzing.md describes the targets.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -88,7 +89,9 @@ for target in "${targets[@]}"; do
   corpus=$work/$target
   artifacts=$work/$target-artifacts
   log=$work/$target.log
-  rm -rf "$corpus" "$artifacts"
+  # FUZZ_KEEP_CORPUS=1 goes on from the working corpus of an earlier run.
+  [[ -n ${FUZZ_KEEP_CORPUS:-} ]] || rm -rf "$corpus"
+  rm -rf "$artifacts"
   mkdir -p "$corpus" "$artifacts"
   cp -r "fuzz/corpus/$target/." "$corpus/"
   runs=()
