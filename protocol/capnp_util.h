@@ -24,12 +24,15 @@ namespace allmenning {
 // one entry with room to spare.
 constexpr size_t kMaxPayloadBytes = 512 * 1024;
 // Nesting as Cap'n Proto counts it (one level per struct or list pointer
-// followed, the root included, canonicalize() walking one level further):
-// the deepest real messages, Entries (Message -> Entries -> List(WireEntry)
-// -> Data), ForkProof and Heads, need a limit of 4; a case needs less. 8
-// leaves room for a struct field a newer peer adds at the end (canonicalize()
-// walks unknown fields too) while staying far below the library's default 64.
-constexpr int kMaxNestingDepth = 8;
+// followed, the root included), over the canonical-form check and
+// canonicalize(), as CanonicalReader reads a message: the deepest real
+// messages, Entries (Message -> Entries -> List(WireEntry) -> Data) and
+// Heads, need 5; ForkProof and every record payload need less. The limit
+// is that real maximum, so hostile bytes get no nesting beyond what an
+// honest message has. A later schema that nests deeper must raise it with
+// the protocol version, since older nodes refuse such messages
+// (Wire.DeepestMessagesFitTheNestingLimit measures it).
+constexpr int kMaxNestingDepth = 5;
 
 // Reader limits for a message of `bytes` bytes: traversal bounded by a small
 // multiple of the input size, nesting by our schema's real depth.
