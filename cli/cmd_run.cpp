@@ -75,6 +75,7 @@ int serveCommand(Node& node, const std::string& home, const LogSink& log,
 
 Result<RuntimeOptions> runtimeOptions(Node& node, const LogSink& log) {
   RuntimeOptions options;
+  applyLimits(node.config().limits, options.p2p);
   auto peers = node.peers();
   if (!peers.isOk()) return peers.status();
   options.p2p.peers = std::move(*peers);

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -82,6 +83,27 @@ std::string renderConfig(const Config& c) {
   return out.str();
 }
 
+namespace {
+
+// Reads the optional [limits] table into `limits`.
+Status readLimits(const toml::table& table, Limits& limits) {
+  for (auto&& [key, value] : table) {
+    std::string k(key.str());
+    auto keys = limitKeys();
+    auto it =
+        std::find_if(keys.begin(), keys.end(), [&](const LimitKey& l) { return l.name == k; });
+    if (it == keys.end()) return Status::invalid("limits." + k + ": unknown key");
+    std::optional<int64_t> v = value.value<int64_t>();
+    if (!value.is_integer() || !v || *v < 0) {
+      return Status::invalid("limits." + k + ": must be a whole number of at least 0");
+    }
+    limits.*(it->field) = static_cast<uint64_t>(*v);
+  }
+  return checkLimits(limits);
+}
+
+}  // namespace
+
 Result<Config> loadConfig(const std::string& path) {
   toml::table t;
   try {
@@ -93,8 +115,14 @@ Result<Config> loadConfig(const std::string& path) {
   }
   Config c;
   for (auto&& [key, value] : t) {
-    if (key != "node")
+    if (key != "node" && key != "limits")
       return Status::invalid(path + ": unknown section [" + std::string(key) + "]");
+  }
+  if (t.contains("limits")) {
+    const toml::table* limits = t["limits"].as_table();
+    Status st = limits ? readLimits(*limits, c.limits)
+                       : Status::invalid("limits: must be a section [limits]");
+    if (!st.isOk()) return st.withContext(path);
   }
   const toml::table* node = t["node"].as_table();
   if (node == nullptr) return Status::invalid(path + ": missing section [node]");

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "node/limits.h"
 #include "protocol/crypto.h"
 #include "protocol/status.h"
 
@@ -23,6 +24,8 @@ struct Config {
   // Which keys may open a connection: "any", or "trusted" (trusted directly
   // or vouched for; docs/protocol.md, "Trust").
   std::string acceptPeers = "any";
+  // [limits]: what peers may cost this node (node/limits.h).
+  Limits limits = defaultLimits();
 };
 
 struct HomePaths {

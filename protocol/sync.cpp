@@ -203,6 +203,7 @@ void SyncSession::onWant(const Want& m, Effects& fx) {
 }
 
 void SyncSession::onEntries(const Entries& m, int64_t now, Effects& fx) {
+  fx.checked += m.entries.size();
   std::vector<Entry> entries;
   entries.reserve(m.entries.size());
   for (const WireEntry& w : m.entries) {
@@ -278,6 +279,7 @@ void SyncSession::onEntries(const Entries& m, int64_t now, Effects& fx) {
 }
 
 void SyncSession::onForkProof(const ForkProof& m, Effects& fx) {
+  fx.checked += 2;  // both headers' signatures
   auto recorded = log_.recordFork(m);
   if (!recorded.isOk()) return fail(ErrorCode::kBadEntry, recorded.status().message(), fx);
   if (*recorded) fx.forks.push_back(m);
@@ -365,17 +367,31 @@ void SyncSession::requestMissing(int64_t now, Effects& fx) {
       it = behind_.erase(it);
       continue;
     }
-    uint64_t to = std::min(peerSeq, head->seq + kMaxWantRange);
-    fx.send.push_back(Want{author, head->seq + 1, to});
-    inFlight_[author] = {to, now + config_.wantTimeoutMs};
+    uint64_t room =
+        config_.maxEntriesInFlight - std::min(config_.maxEntriesInFlight, entriesInFlight());
+    if (room == 0) break;
+    uint64_t to = std::min({peerSeq, head->seq + kMaxWantRange, head->seq + room});
+    want(author, head->seq + 1, to, now, fx);
     ++it;
   }
 }
 
+void SyncSession::want(const PublicKey& author, uint64_t from, uint64_t to, int64_t now,
+                       Effects& fx) {
+  fx.send.push_back(Want{author, from, to});
+  inFlight_[author] = {from, to, now + config_.wantTimeoutMs};
+}
+
+uint64_t SyncSession::entriesInFlight() const {
+  uint64_t n = 0;
+  for (const auto& [author, w] : inFlight_) n += w.toSeq - w.fromSeq + 1;
+  return n;
+}
+
 void SyncSession::probe(const PublicKey& author, uint64_t seq, int64_t now, Effects& fx) {
   if (seq == 0 || inFlight_.count(author) || inFlight_.size() >= config_.maxWantsInFlight) return;
-  fx.send.push_back(Want{author, seq, seq});
-  inFlight_[author] = {seq, now + config_.wantTimeoutMs};
+  if (entriesInFlight() >= config_.maxEntriesInFlight) return;
+  want(author, seq, seq, now, fx);
 }
 
 void SyncSession::notePeerHas(const PublicKey& author, uint64_t seq, uint64_t mySeq) {

@@ -28,6 +28,10 @@ struct SyncConfig {
   // Authors whose peer-claimed heads we remember; claims beyond this are
   // ignored until earlier ones are caught up, so a peer cannot grow our memory.
   size_t maxPeerAuthors = 65'536;
+  // Entries asked for with Wants and not yet received, over all authors.
+  // Each Want's range is cut to what is left, so a peer can never be
+  // asked for more than this at once.
+  uint64_t maxEntriesInFlight = 2048;
 };
 
 // What the caller must do after one input.
@@ -36,6 +40,9 @@ struct Effects {
   std::vector<Entry> accepted;          // newly stored; push to every other peer
   std::vector<ForkProof> forks;         // newly recorded; pass to every other peer
   std::optional<PeerError> disconnect;  // set once: close the connection
+  // Entries received from the peer that went through the acceptance checks
+  // (a signature verification each), for the caller's per-peer budget.
+  size_t checked = 0;
 };
 
 // How far a peer is from this node, by its last Heads and what was
@@ -88,6 +95,7 @@ class SyncSession {
 
  private:
   struct InFlight {
+    uint64_t fromSeq = 0;
     uint64_t toSeq = 0;
     int64_t deadline = 0;
   };
@@ -102,6 +110,8 @@ class SyncSession {
   void sendEntries(const std::vector<Entry>& entries, Effects& fx);
   void requestMissing(int64_t now, Effects& fx);
   void probe(const PublicKey& author, uint64_t seq, int64_t now, Effects& fx);
+  void want(const PublicKey& author, uint64_t from, uint64_t to, int64_t now, Effects& fx);
+  uint64_t entriesInFlight() const;
   void notePeerHas(const PublicKey& author, uint64_t seq, uint64_t mySeq);
   void noteClaim(const PublicKey& author, uint64_t seq);
   void recheckTrust(const std::vector<Entry>& accepted, int64_t now, Effects& fx);

@@ -47,6 +47,8 @@ struct P2PConfig {
   std::chrono::milliseconds reconnectMax{60'000};
   std::chrono::milliseconds banTime{60'000};  // zero: never ban
   size_t maxPeers = 64;                       // open connections, both directions
+  size_t maxHandshakes = 32;                  // inbound connections still handshaking
+  size_t maxHandshakesPerAddress = 4;         // of those, from one remote address
   ConnectionConfig connection;
   MsClock wallClock;  // ms since the epoch, for PeerStatus::since; empty: system clock
 

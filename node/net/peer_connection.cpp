@@ -66,6 +66,7 @@ PeerConnection::PeerConnection(tcp::socket socket, Params p, PeerHost& host, uin
       remote_(remoteOf(socket_)),
       handshakeTimer_(socket_.get_executor()),
       tickTimer_(socket_.get_executor()),
+      readPause_(socket_.get_executor()),
       host_(host),
       id_(id),
       log_(*p.log),
@@ -91,6 +92,8 @@ std::string PeerConnection::describe() const {
 // socket and a few hundred bytes, for handshakeTimeout at most.
 void PeerConnection::start() {
   lastHeard_ = clock_();
+  tokensAt_ = lastHeard_;
+  verifyTokens_ = config_.verifyPerSecond;
   handshakeTimer_.expires_after(config_.handshakeTimeout);
   handshakeTimer_.async_wait([self = shared_from_this()](const error_code& ec) {
     if (!ec && self->state_ == State::kHandshaking) {
@@ -132,7 +135,41 @@ void PeerConnection::onRead(const error_code& ec, size_t n) {
   }
   flush();
   // While draining, nothing the peer says matters any more.
-  if (state_ == State::kOpen || state_ == State::kHandshaking) readSome();
+  if (state_ == State::kOpen || state_ == State::kHandshaking) readWhenPaid();
+}
+
+// Refills the verification bucket for the time passed and takes `checked`
+// from it. The bucket holds at most one second's worth, so a quiet peer
+// cannot save up for a burst.
+void PeerConnection::charge(size_t checked) {
+  if (config_.verifyPerSecond == 0) return;
+  int64_t now = clock_();
+  double rate = config_.verifyPerSecond;
+  verifyTokens_ =
+      std::min(rate, verifyTokens_ + rate * static_cast<double>(now - tokensAt_) / 1000);
+  tokensAt_ = now;
+  verifyTokens_ -= static_cast<double>(checked);
+}
+
+// Reads on at once while the peer is within its verification budget;
+// otherwise waits until the debt is paid. Meanwhile the kernel's buffers
+// fill and TCP stops the peer: its cost to us stays bounded, and honest
+// peers are served as before.
+void PeerConnection::readWhenPaid() {
+  charge(0);
+  if (verifyTokens_ >= 0) return readSome();
+  auto wait = std::chrono::milliseconds(
+      static_cast<int64_t>(-verifyTokens_ * 1000 / config_.verifyPerSecond) + 1);
+  ++readPauses_;
+  paused_ = true;
+  readPause_.expires_after(wait);
+  readPause_.async_wait([self = shared_from_this()](const error_code& ec) {
+    self->paused_ = false;
+    if (ec || self->state_ != State::kOpen) return;
+    // A paused peer has not been silent: the pause is ours.
+    self->lastHeard_ = self->clock_();
+    self->readWhenPaid();
+  });
 }
 
 bool PeerConnection::open() {
@@ -148,6 +185,7 @@ bool PeerConnection::open() {
 }
 
 void PeerConnection::handle(Effects fx) {
+  charge(fx.checked);
   for (const Message& m : fx.send) {
     // A refused send is a message over the frame limit: our bug, not the
     // peer's, and the session goes on without it.
@@ -228,7 +266,7 @@ void PeerConnection::onTick() {
   // does not read; it gets no more time.
   if (state_ == State::kDraining) return close(CloseKind::kMisbehaved, drainReason_);
   int64_t now = clock_();
-  if (now - lastHeard_ > config_.idleTimeout.count()) {
+  if (!paused_ && now - lastHeard_ > config_.idleTimeout.count()) {
     return close(CloseKind::kTimeout, "idle for " + std::to_string(now - lastHeard_) + " ms");
   }
   handle(session_->onTick(now));
@@ -245,6 +283,7 @@ void PeerConnection::close(CloseKind kind, const std::string& why) {
   socket_.close(ignored);
   handshakeTimer_.cancel();
   tickTimer_.cancel();
+  readPause_.cancel();
   host_.onClosed(*this, kind, why);
 }
 

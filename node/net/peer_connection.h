@@ -37,6 +37,10 @@ struct ConnectionConfig {
   std::chrono::milliseconds idleTimeout{120'000};      // nothing received for this long
   std::chrono::milliseconds tickInterval{250};         // SyncSession::onTick cadence
   size_t maxBufferedBytes = size_t{16} << 20;          // unsent bytes before we give up
+  // Entries (signature checks) one peer may make us verify per second, on
+  // average; a faster peer is read more slowly, so TCP holds it back.
+  // Zero: no limit.
+  uint32_t verifyPerSecond = 20'000;
   SyncConfig sync;
 };
 
@@ -129,6 +133,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   uint64_t bytesOut() const { return bytesOut_; }
   // Frames read after the handshake: the peer accepted us and spoke.
   uint64_t framesIn() const { return framesIn_; }
+  // Times reading waited for the peer's verification budget.
+  uint64_t readPauses() const { return readPauses_; }
   // When the session opened, in ms since the epoch; 0 before kOpen.
   int64_t openedAt() const { return openedAt_; }
   // How far the peer is from us; nullopt until its first Heads arrived.
@@ -145,11 +151,14 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   size_t buffered() const;
   void scheduleTick();
   void onTick();
+  void charge(size_t checked);
+  void readWhenPaid();
 
   tcp::socket socket_;
   tcp::endpoint remote_;
   boost::asio::steady_timer handshakeTimer_;
   boost::asio::steady_timer tickTimer_;
+  boost::asio::steady_timer readPause_;  // waits out a verification debt
   PeerHost& host_;
   uint64_t id_;
   LogStore& log_;
@@ -162,6 +171,12 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   State state_ = State::kHandshaking;
   std::string drainReason_;
   int64_t lastHeard_ = 0;
+  // Verification budget: a token bucket of up to verifyPerSecond checks,
+  // refilled continuously; negative while the peer is in debt.
+  double verifyTokens_ = 0;
+  int64_t tokensAt_ = 0;  // clock ms of the last refill
+  bool paused_ = false;   // a read waits on readPause_
+  uint64_t readPauses_ = 0;
   int64_t openedAt_ = 0;
   uint64_t bytesIn_ = 0;
   uint64_t framesIn_ = 0;

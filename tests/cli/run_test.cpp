@@ -252,5 +252,32 @@ TEST_F(RunTest, TwoRunningNodesSyncCases) {
   EXPECT_NE(a.log().find("p2p event=open"), std::string::npos) << a.log();
 }
 
+// Key hygiene at start: a key file others may read stops `run` before it
+// opens a socket, with the command that fixes it; a key file planted as a
+// symbolic link is refused by `init` without touching what it points to.
+TEST_F(RunTest, KeyFileOthersMayReadStopsTheNodeWithTheFix) {
+  std::string key = home_ + "/key";
+  ASSERT_EQ(::chmod(key.c_str(), 0640), 0);
+  auto r = runCli({"--home", home_, "run"}, "", "");
+  EXPECT_EQ(r.exitCode, 1) << describe(r);
+  EXPECT_NE(r.err.find("may be read by others; fix it with: chmod 600 " + key), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(home_ + "/admin.sock"));
+  ASSERT_EQ(::chmod(key.c_str(), 0600), 0);
+  RunningNode node(home_, dir_ / "run.log");
+  EXPECT_TRUE(node.waitReady()) << node.log();
+}
+
+TEST_F(RunTest, InitNeverWritesAKeyThroughAPlantedLink) {
+  std::string home = dir_ / "planted";
+  fs::create_directories(home);
+  writeFile(dir_ / "target", "not a key");
+  fs::create_symlink(dir_ / "target", home + "/key");
+  auto r = runCli({"--home", home, "init", "--name", "Lom kommune"});
+  EXPECT_NE(r.exitCode, 0) << describe(r);
+  EXPECT_EQ(readFile(dir_ / "target"), "not a key");
+  EXPECT_TRUE(fs::is_symlink(home + "/key"));
+}
+
 }  // namespace
 }  // namespace allmenning::testing

@@ -349,5 +349,28 @@ TEST(P2P, MisbehavingAddressIsRefusedForTheBanTime) {
   EXPECT_FALSE(t.ready());
 }
 
+// A peer that sends entries faster than verifyPerSecond is read more slowly:
+// 3,000 entries at 1,000 checks per second cannot arrive in under 1.7 s (one
+// second's worth may come at once, and the last Entries message, up to 256,
+// is checked before its cost is counted). Unlimited, they take about 0.2 s.
+TEST(P2P, VerificationBudgetSlowsAFastPeer) {
+  Body source, sink;
+  SimAuthor author(kNet);
+  auto entries = authorEntries(author, 3000);
+  ASSERT_TRUE(source.log.apply(entries).isOk());
+  Runner rs(source, testConfig());
+  P2PConfig c = dialing({rs.asPeer()});
+  c.connection.verifyPerSecond = 1000;
+  auto start = Clock::now();
+  Runner rk(sink, c);
+  ASSERT_TRUE(waitUntil([&] { return rk.seqOf(author.id()) == 3000; }, 30s));
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  std::printf("3,000 entries at 1,000 checks/s took %lld ms\n",
+              static_cast<long long>(took.count()));
+  EXPECT_GE(took, 1700ms);
+  // Slowed, not dropped.
+  EXPECT_EQ(rk.count(PeerEvent::Kind::kClosed), 0u);
+}
+
 }  // namespace
 }  // namespace allmenning::testing

@@ -209,5 +209,15 @@ TEST_F(EntryTest, SecretKeyRoundTripsAndRejectsDamage) {
   EXPECT_FALSE(SecretKey::fromBytes(Bytes(10)).isOk());
 }
 
+// The secret key sits at the end of a sodium_malloc region, against a guard
+// page: a read one byte past it faults instead of leaking what follows.
+TEST(SecretKeyDeathTest, ReadPastTheKeyHitsTheGuardPage) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto key = SecretKey::generate();
+  const volatile uint8_t* p = key->secretBytes().data();
+  EXPECT_EQ(p[SecretKey::kSize - 1], key->secretBytes()[SecretKey::kSize - 1]);
+  EXPECT_DEATH({ (void)p[SecretKey::kSize]; }, "");
+}
+
 }  // namespace
 }  // namespace allmenning

@@ -24,6 +24,9 @@ const Hash& net() {
 // Two nodes with one session each, joined by an in-order, lossless link.
 // Every message goes through encodeMessage/decodeMessage.
 struct Pair {
+  Pair() = default;
+  explicit Pair(SyncConfig c) : config(c) {}
+
   SyncConfig config{1000, 2000, 8, 65536};
   MemoryLog log[2] = {MemoryLog(net()), MemoryLog(net())};
   SyncSession session[2] = {SyncSession(log[0], config), SyncSession(log[1], config)};
@@ -325,6 +328,48 @@ TEST_F(SyncTest, LostEntriesAreWantedAgainAfterTimeout) {
   p.tick(3000);  // past the Want timeout and the Heads interval
   p.run();
   EXPECT_EQ(p.log[1].head(a.id())->seq, 4u);
+}
+
+TEST_F(SyncTest, EntriesInFlightStayWithinTheLimit) {
+  SyncConfig config{1000, 2000, 8, 65536};
+  config.maxEntriesInFlight = 10;
+  Pair p(config);
+  SimAuthor a(net()), b(net()), c(net());
+  for (SimAuthor* author : {&a, &b, &c}) applyAll(p.log[0], authored(*author, 40));
+  p.connect();
+  // Deliver one message at a time and keep count of what side 1 asked for
+  // and has not received yet.
+  std::map<PublicKey, uint64_t> asked;  // author -> highest seq wanted
+  uint64_t worst = 0;
+  for (int limit = 10000; !p.queue.empty() && limit > 0; --limit) {
+    p.run(1);
+    uint64_t open = 0;
+    for (const Message& m : p.log_of[1]) {
+      if (auto* w = std::get_if<Want>(&m)) asked[w->author] = std::max(asked[w->author], w->toSeq);
+    }
+    for (const auto& [author, to] : asked) {
+      uint64_t have = p.log[1].head(author)->seq;
+      if (to > have) open += to - have;
+    }
+    worst = std::max(worst, open);
+  }
+  for (SimAuthor* author : {&a, &b, &c}) EXPECT_EQ(p.log[1].head(author->id())->seq, 40u);
+  EXPECT_LE(worst, 10u);
+  EXPECT_GE(p.sent[1]["Want"], 12);  // 120 entries, at most 10 per round
+  EXPECT_FALSE(p.disconnect[0] || p.disconnect[1]);
+}
+
+TEST_F(SyncTest, EffectsCountTheEntriesChecked) {
+  MemoryLog log(net());
+  SyncSession s(log, SyncConfig{});
+  (void)s.onConnected(0);
+  (void)s.onMessage(Hello{kProtocolVersion, net(), true}, 0);
+  SimAuthor a(net());
+  Entries m;
+  for (const Entry& e : authored(a, 7)) m.entries.push_back(toWire(e));
+  Effects fx = s.onMessage(m, 0);
+  EXPECT_EQ(fx.checked, 7u);
+  EXPECT_EQ(s.onMessage(Ping{1}, 0).checked, 0u);
 }
 
 }  // namespace

@@ -1,0 +1,83 @@
+#include "node/limits.h"
+
+#include <array>
+
+#include "node/net/p2p_node.h"
+
+namespace allmenning {
+namespace {
+
+constexpr uint64_t kDay = 24 * 3600;
+constexpr uint64_t kDayMs = kDay * 1000;
+
+constexpr std::array<LimitKey, 10> kKeys{{
+    {"max_peers", &Limits::maxPeers, 1, 10'000, "open peer sessions, both directions"},
+    {"max_handshakes", &Limits::maxHandshakes, 1, 10'000,
+     "inbound connections still in their handshake"},
+    {"max_handshakes_per_address", &Limits::maxHandshakesPerAddress, 1, 10'000,
+     "of those, from one remote address"},
+    {"handshake_timeout_ms", &Limits::handshakeTimeoutMs, 100, kDayMs,
+     "time for connect and handshake"},
+    {"idle_timeout_ms", &Limits::idleTimeoutMs, 1'000, kDayMs,
+     "a peer heard nothing from for this long is closed"},
+    {"peer_buffer_bytes", &Limits::peerBufferBytes, 2 << 20, uint64_t{1} << 32,
+     "bytes queued for one peer that it does not read"},
+    {"entries_in_flight", &Limits::entriesInFlight, 1, 1'000'000,
+     "entries asked of one peer and not yet received"},
+    {"verify_per_second", &Limits::verifyPerSecond, 0, 10'000'000,
+     "signature checks one peer may cost per second (0: no limit)"},
+    {"ban_seconds", &Limits::banSeconds, 0, 30 * kDay,
+     "how long a peer that broke the protocol is refused (0: never)"},
+    {"reconnect_max_ms", &Limits::reconnectMaxMs, 100, kDayMs,
+     "longest wait between dials of a configured peer"},
+}};
+
+using std::chrono::milliseconds;
+
+}  // namespace
+
+std::span<const LimitKey> limitKeys() { return kKeys; }
+
+Limits defaultLimits() {
+  const P2PConfig p;
+  const ConnectionConfig& c = p.connection;
+  Limits l;
+  l.maxPeers = p.maxPeers;
+  l.maxHandshakes = p.maxHandshakes;
+  l.maxHandshakesPerAddress = p.maxHandshakesPerAddress;
+  l.handshakeTimeoutMs = static_cast<uint64_t>(c.handshakeTimeout.count());
+  l.idleTimeoutMs = static_cast<uint64_t>(c.idleTimeout.count());
+  l.peerBufferBytes = c.maxBufferedBytes;
+  l.entriesInFlight = c.sync.maxEntriesInFlight;
+  l.verifyPerSecond = c.verifyPerSecond;
+  l.banSeconds = static_cast<uint64_t>(p.banTime.count() / 1000);
+  l.reconnectMaxMs = static_cast<uint64_t>(p.reconnectMax.count());
+  return l;
+}
+
+Status checkLimits(const Limits& limits) {
+  for (const LimitKey& k : kKeys) {
+    uint64_t v = limits.*k.field;
+    if (v < k.min || v > k.max) {
+      return Status::invalid("limits." + std::string(k.name) + ": " + std::to_string(v) +
+                             " is outside " + std::to_string(k.min) + ".." + std::to_string(k.max));
+    }
+  }
+  return Status::ok();
+}
+
+void applyLimits(const Limits& l, P2PConfig& p) {
+  ConnectionConfig& c = p.connection;
+  p.maxPeers = l.maxPeers;
+  p.maxHandshakes = l.maxHandshakes;
+  p.maxHandshakesPerAddress = l.maxHandshakesPerAddress;
+  c.handshakeTimeout = milliseconds(l.handshakeTimeoutMs);
+  c.idleTimeout = milliseconds(l.idleTimeoutMs);
+  c.maxBufferedBytes = l.peerBufferBytes;
+  c.sync.maxEntriesInFlight = l.entriesInFlight;
+  c.verifyPerSecond = static_cast<uint32_t>(l.verifyPerSecond);
+  p.banTime = milliseconds(l.banSeconds * 1000);
+  p.reconnectMax = milliseconds(std::max(l.reconnectMaxMs, uint64_t(p.reconnectMin.count())));
+}
+
+}  // namespace allmenning

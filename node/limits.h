@@ -1,0 +1,49 @@
+// The resource limits of a running node, from the [limits] section of
+// allmenning.toml. Every bound on what one peer (or all of them together)
+// can make the node hold or do is listed here; the defaults are those of
+// the network shell (P2PConfig and the configs inside it), so there is one
+// place for each. docs/configuration.md lists them, and docs/reliability.md
+// says which attack each one answers.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "protocol/status.h"
+
+namespace allmenning {
+
+struct P2PConfig;
+
+struct Limits {
+  uint64_t maxPeers = 0;                 // open sessions, both directions
+  uint64_t maxHandshakes = 0;            // inbound connections still in their handshake
+  uint64_t maxHandshakesPerAddress = 0;  // of those, from one remote address
+  uint64_t handshakeTimeoutMs = 0;       // connect + handshake
+  uint64_t idleTimeoutMs = 0;            // nothing heard from a peer for this long
+  uint64_t peerBufferBytes = 0;          // bytes queued for one peer that it does not read
+  uint64_t entriesInFlight = 0;          // entries asked of one peer, not yet received
+  uint64_t verifyPerSecond = 0;          // signature checks one peer may cost per second
+  uint64_t banSeconds = 0;               // a peer that broke the protocol is refused this long
+  uint64_t reconnectMaxMs = 0;           // longest wait between dials of a configured peer
+};
+
+// One key of the [limits] table and the values it may take.
+struct LimitKey {
+  const char* name;  // e.g. "max_peers"
+  uint64_t Limits::*field;
+  uint64_t min;
+  uint64_t max;
+  const char* meaning;  // one line, for docs and --help
+};
+std::span<const LimitKey> limitKeys();
+
+// The defaults: what P2PConfig{} holds.
+Limits defaultLimits();
+// Checks every value against its key's range, naming the key.
+Status checkLimits(const Limits& limits);
+// Copies the limits into the network shell's configuration.
+void applyLimits(const Limits& limits, P2PConfig& config);
+
+}  // namespace allmenning

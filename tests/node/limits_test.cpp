@@ -1,0 +1,96 @@
+// The [limits] section of allmenning.toml: defaults, parsing, refusals, and
+// how the values reach the network shell.
+#include "node/limits.h"
+
+#include <gtest/gtest.h>
+
+#include "node/home.h"
+#include "node/net/p2p_node.h"
+#include "tests/test_util.h"
+
+namespace allmenning {
+namespace {
+
+using namespace std::chrono_literals;
+
+class LimitsTest : public ::testing::Test {
+ protected:
+  // Loads a config whose [node] section is valid and whose tail is `extra`.
+  Result<Config> load(const std::string& extra) {
+    std::string path = dir_ / "allmenning.toml";
+    testing::writeFile(path, "[node]\nname = 'Lom kommune'\n" + extra);
+    return loadConfig(path);
+  }
+  // The refusal message for `extra`, or "" when it loaded.
+  std::string refusal(const std::string& extra) {
+    auto c = load(extra);
+    EXPECT_FALSE(c.isOk()) << extra;
+    if (!c.isOk()) {
+      EXPECT_EQ(c.status().exitCode(), 2) << c.status().message();
+    }
+    return c.isOk() ? "" : c.status().message();
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(LimitsTest, DefaultsAreTheNetworkShellsOwn) {
+  auto c = load("");
+  ASSERT_TRUE(c.isOk()) << c.status().message();
+  P2PConfig fromFile;
+  fromFile.maxPeers = 1;  // overwritten by every default below
+  fromFile.connection.verifyPerSecond = 1;
+  applyLimits(c->limits, fromFile);
+  const P2PConfig plain;
+  EXPECT_EQ(fromFile.maxPeers, plain.maxPeers);
+  EXPECT_EQ(fromFile.maxHandshakes, plain.maxHandshakes);
+  EXPECT_EQ(fromFile.maxHandshakesPerAddress, plain.maxHandshakesPerAddress);
+  EXPECT_EQ(fromFile.banTime, plain.banTime);
+  EXPECT_EQ(fromFile.reconnectMax, plain.reconnectMax);
+  EXPECT_EQ(fromFile.connection.handshakeTimeout, plain.connection.handshakeTimeout);
+  EXPECT_EQ(fromFile.connection.idleTimeout, plain.connection.idleTimeout);
+  EXPECT_EQ(fromFile.connection.maxBufferedBytes, plain.connection.maxBufferedBytes);
+  EXPECT_EQ(fromFile.connection.verifyPerSecond, plain.connection.verifyPerSecond);
+  EXPECT_EQ(fromFile.connection.sync.maxEntriesInFlight, plain.connection.sync.maxEntriesInFlight);
+  EXPECT_TRUE(checkLimits(defaultLimits()).isOk());
+}
+
+TEST_F(LimitsTest, EveryKeyReachesTheNetworkShell) {
+  auto c = load(
+      "[limits]\nmax_peers = 7\nmax_handshakes = 9\nmax_handshakes_per_address = 2\n"
+      "handshake_timeout_ms = 1500\nidle_timeout_ms = 4000\npeer_buffer_bytes = 3000000\n"
+      "entries_in_flight = 100\nverify_per_second = 0\nban_seconds = 5\n"
+      "reconnect_max_ms = 2500\n");
+  ASSERT_TRUE(c.isOk()) << c.status().message();
+  P2PConfig p;
+  applyLimits(c->limits, p);
+  EXPECT_EQ(p.maxPeers, 7u);
+  EXPECT_EQ(p.maxHandshakes, 9u);
+  EXPECT_EQ(p.maxHandshakesPerAddress, 2u);
+  EXPECT_EQ(p.connection.handshakeTimeout, 1500ms);
+  EXPECT_EQ(p.connection.idleTimeout, 4000ms);
+  EXPECT_EQ(p.connection.maxBufferedBytes, 3'000'000u);
+  EXPECT_EQ(p.connection.sync.maxEntriesInFlight, 100u);
+  EXPECT_EQ(p.connection.verifyPerSecond, 0u);
+  EXPECT_EQ(p.banTime, 5000ms);
+  EXPECT_EQ(p.reconnectMax, 2500ms);
+  EXPECT_EQ(limitKeys().size(), 10u);  // one line above per key
+}
+
+TEST_F(LimitsTest, BadValuesAreRefusedByName) {
+  EXPECT_NE(refusal("[limits]\nmax_pears = 3\n").find("limits.max_pears: unknown key"),
+            std::string::npos);
+  EXPECT_NE(refusal("[limits]\nmax_peers = 0\n").find("limits.max_peers: 0 is outside 1..10000"),
+            std::string::npos);
+  EXPECT_NE(refusal("[limits]\nmax_peers = '64'\n").find("limits.max_peers: must be a whole"),
+            std::string::npos);
+  EXPECT_NE(refusal("[limits]\nidle_timeout_ms = -5\n").find("limits.idle_timeout_ms"),
+            std::string::npos);
+  EXPECT_NE(refusal("[limits]\nban_seconds = 1.5\n").find("limits.ban_seconds"), std::string::npos);
+  EXPECT_NE(refusal("limits = 3\n").find("limits"), std::string::npos);
+  EXPECT_NE(refusal("[limitz]\n").find("unknown section [limitz]"), std::string::npos);
+  // The file is named, so the operator knows where to look.
+  EXPECT_NE(refusal("[limits]\nmax_peers = 0\n").find("allmenning.toml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace allmenning
