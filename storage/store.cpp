@@ -3,6 +3,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
 
 #include <cstdarg>
 #include <cstdio>
@@ -72,6 +73,28 @@ Status fromRocks(const rocksdb::Status& s, const std::string& what) {
   return Status::ioError(what + ": " + s.ToString());
 }
 
+// Free space a write must find on the database's file system: room for the
+// batch (an import batch is at most a few MiB) and the flush it may trigger.
+// Below it, writes are refused before RocksDB sees them, because RocksDB
+// handles ENOSPC in its log badly: the packaged library aborts the process
+// on the next write after a failed log append, even after DB::Resume().
+// (RocksDB preallocates its log, so that space is already taken.)
+constexpr uint64_t kReservedBytes = 8ull << 20;
+
+Status checkFreeSpace(rocksdb::DB& db, const std::string& what) {
+  struct statvfs fs {};
+  if (::statvfs(db.GetName().c_str(), &fs) != 0) return Status::ok();  // RocksDB will tell
+  uint64_t avail = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (avail >= kReservedBytes) return Status::ok();
+  return Status::ioError("no space left on device while " + what + ": " +
+                         std::to_string(avail >> 20) + " MiB free in " + db.GetName() +
+                         ", the database needs " + std::to_string(kReservedBytes >> 20) +
+                         " MiB; nothing was written: free space and retry");
+}
+
+// checkFreeSpace keeps most ENOSPC away from RocksDB; this is for the rest
+// (the disk filled by another writer between the check and the write, or a
+// background flush that failed).
 // After a write or a flush fails, RocksDB refuses every later write with
 // the same background error until DB::Resume() is called; nothing calls it
 // without an SstFileManager, so a node whose disk filled up once would stay
@@ -80,6 +103,7 @@ Status fromRocks(const rocksdb::Status& s, const std::string& what) {
 // can, writes again: once space is freed the node carries on by itself. A
 // failed write applied nothing, so the batch is applied at most once.
 Status writeBatch(rocksdb::DB& db, rocksdb::WriteBatch& batch, bool sync, const std::string& what) {
+  ALM_RETURN_IF_ERROR(checkFreeSpace(db, what));
   rocksdb::WriteOptions options;
   options.sync = sync;
   rocksdb::Status s = db.Write(options, &batch);

@@ -146,7 +146,7 @@ Result<std::vector<Entry>> entriesExcept(const Store& store, const PublicKey& dr
 
 }  // namespace
 
-Status dropCopyOf(const FedNode& node, const std::string& author) {
+Result<uint64_t> dropCopyOf(const FedNode& node, const std::string& author) {
   HomePaths paths{node.home()};
   auto config = loadConfig(paths.config());
   if (!config.isOk()) return config.status();
@@ -156,9 +156,13 @@ Status dropCopyOf(const FedNode& node, const std::string& author) {
   std::vector<Entry> kept;
   std::vector<TrustedKey> trusted;
   std::vector<PeerAddress> peers;
+  uint64_t droppedHead = 0;
   {
     auto old = Store::open(paths.db(), network, Store::Mode::kExisting);
     if (!old.isOk()) return old.status();
+    auto head = (*old)->head(*dropped);
+    if (!head.isOk()) return head.status();
+    droppedHead = head->seq;
     auto entries = entriesExcept(**old, *dropped);
     auto t = (*old)->trusted();
     auto p = (*old)->peers();
@@ -171,8 +175,12 @@ Status dropCopyOf(const FedNode& node, const std::string& author) {
   {
     auto store = Store::open(fresh, network, Store::Mode::kCreate);
     if (!store.isOk()) return store.status();
-    for (const auto& t : trusted) ALM_RETURN_IF_ERROR((*store)->trust(t.key, t.name));
-    for (const auto& p : peers) ALM_RETURN_IF_ERROR((*store)->addPeer(p));
+    for (const auto& t : trusted) {
+      if (Status st = (*store)->trust(t.key, t.name); !st.isOk()) return st;
+    }
+    for (const auto& p : peers) {
+      if (Status st = (*store)->addPeer(p); !st.isOk()) return st;
+    }
     auto results = (*store)->apply(kept, /*sync=*/true, 0);
     if (!results.isOk()) return results.status();
     for (const auto& r : *results) {
@@ -182,7 +190,7 @@ Status dropCopyOf(const FedNode& node, const std::string& author) {
   std::filesystem::remove_all(paths.db());
   std::filesystem::rename(fresh, paths.db());
   std::filesystem::remove_all(paths.search());
-  return Status::ok();
+  return droppedHead;
 }
 
 }  // namespace allmenning::testing

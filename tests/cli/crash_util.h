@@ -92,6 +92,7 @@ class CaseAuthor {
 // Replaces the database of the stopped `node` with one holding only its own
 // log, trust and peers, as if its copy of `author`'s log were lost, so the
 // next start receives that log again. The search index is rebuilt at start.
-Status dropCopyOf(const FedNode& node, const std::string& author);
+// Returns the head of `author` it dropped.
+Result<uint64_t> dropCopyOf(const FedNode& node, const std::string& author);
 
 }  // namespace allmenning::testing
