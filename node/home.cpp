@@ -19,6 +19,9 @@ namespace allmenning {
 namespace {
 
 Status sysError(const std::string& what) {
+  if (errno == ENOSPC) {
+    return Status::ioError("no space left on device while " + what + "; free space and retry");
+  }
   return Status::ioError(what + ": " + std::strerror(errno));
 }
 

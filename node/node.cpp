@@ -10,6 +10,27 @@
 #include "protocol/records.h"
 
 namespace allmenning {
+namespace {
+
+// A commit that failed (a full disk, an I/O error) wrote none of the batch,
+// and the caller reports the failure; nothing of it was printed or sent.
+// Its intent must not outlive that answer: the next author() would commit it
+// as a crash leftover, and a case the operator was told had failed would
+// appear. Only when the store confirms the batch is absent is the intent
+// removed, which needs no free space. The batch it replaced is committed
+// (recoverIntent checked), so all that is lost until the next batch is the
+// check for a database restored from an old copy.
+Status withdrawIntent(const Store& store, const PublicKey& self, const std::string& intent,
+                      const Head& before, Status failure) {
+  auto now = store.head(self);
+  if (now.isOk() && now->seq == before.seq && now->hash == before.hash) {
+    std::error_code ec;
+    std::filesystem::remove(intent, ec);
+  }
+  return failure;
+}
+
+}  // namespace
 
 Clock systemClock() {
   return [] {
@@ -153,7 +174,9 @@ Result<std::vector<Entry>> Node::author(std::vector<std::pair<Kind, Bytes>> reco
   // is printed or sent: no seq can ever carry two different signed entries.
   ALM_RETURN_IF_ERROR(writeIntent(paths_.intent(), entries));
   auto results = store_->apply(entries, /*sync=*/true, now);
-  if (!results.isOk()) return results.status();
+  if (!results.isOk()) {
+    return withdrawIntent(*store_, id(), paths_.intent(), *head, results.status());
+  }
   for (const auto& r : *results) {
     if (!r.stored()) return r.status.isOk() ? Status::refused("entry was not stored") : r.status;
   }
@@ -162,6 +185,9 @@ Result<std::vector<Entry>> Node::author(std::vector<std::pair<Kind, Bytes>> reco
 }
 
 Result<VerifyReport> Node::verify(const std::function<void(uint64_t)>& progress) {
+  // Entries arriving from peers meanwhile wait: a head that moved between
+  // reading the logs and reading the heads is no corruption.
+  auto paused = store_->pauseWrites();
   return verifyStore(*store_, progress);
 }
 

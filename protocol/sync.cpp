@@ -159,8 +159,7 @@ void SyncSession::onHeads(const Heads& m, int64_t now, Effects& fx) {
       continue;
     }
     auto mine = log_.head(h.author);
-    if (!mine.isOk())
-      return fail(ErrorCode::kBadRequest, "local store: " + mine.status().message(), fx);
+    if (!mine.isOk()) return failLocal(mine.status(), fx);
     if (h.seq > mine->seq) {
       notePeerHas(h.author, h.seq, mine->seq);
     } else if (h.seq == mine->seq && h.seq > 0 && h.hash != mine->hash) {
@@ -179,8 +178,7 @@ void SyncSession::onWant(const Want& m, Effects& fx) {
   // earlier trust left entries of it in the store.
   if (!log_.accepts(m.author)) return;
   auto head = log_.head(m.author);
-  if (!head.isOk())
-    return fail(ErrorCode::kBadRequest, "local store: " + head.status().message(), fx);
+  if (!head.isOk()) return failLocal(head.status(), fx);
   // The decoder already bounds the range; clamp again so a Message built in
   // code cannot make us read more.
   if (auto proof = log_.forkProof(m.author)) fx.send.push_back(*proof);
@@ -192,7 +190,7 @@ void SyncSession::onWant(const Want& m, Effects& fx) {
   size_t bytes = 0;
   for (uint64_t seq = std::max<uint64_t>(m.fromSeq, 1); seq <= to; ++seq) {
     auto e = log_.entry(m.author, seq);
-    if (!e.isOk()) return fail(ErrorCode::kBadRequest, "local store: " + e.status().message(), fx);
+    if (!e.isOk()) return failLocal(e.status(), fx);
     if (!*e) break;
     size_t size = wireEntrySize(toWire(**e));
     if (!entries.empty() && bytes + size > kMaxEntriesBytes) break;
@@ -220,7 +218,7 @@ void SyncSession::onEntries(const Entries& m, int64_t now, Effects& fx) {
   }
   auto outcomes = log_.apply(entries);
   if (!outcomes.isOk()) {
-    return fail(ErrorCode::kBadRequest, "local store: " + outcomes.status().message(), fx);
+    return failLocal(outcomes.status(), fx);
   }
   std::optional<Status> invalid;
   std::set<PublicKey> touched;
@@ -287,8 +285,7 @@ void SyncSession::onForkProof(const ForkProof& m, Effects& fx) {
 
 void SyncSession::sendHeads(Effects& fx) {
   auto heads = log_.heads();
-  if (!heads.isOk())
-    return fail(ErrorCode::kBadRequest, "local store: " + heads.status().message(), fx);
+  if (!heads.isOk()) return failLocal(heads.status(), fx);
   size_t at = 0;
   do {
     size_t n = std::min(kMaxHeadsPerMessage, heads->size() - at);
@@ -359,8 +356,7 @@ void SyncSession::requestMissing(int64_t now, Effects& fx) {
       continue;
     }
     auto head = log_.head(author);
-    if (!head.isOk())
-      return fail(ErrorCode::kBadRequest, "local store: " + head.status().message(), fx);
+    if (!head.isOk()) return failLocal(head.status(), fx);
     uint64_t peerSeq = peerHeads_[author];
     if (log_.frozen(author) || peerSeq <= head->seq) {
       peerHeads_.erase(author);
@@ -410,6 +406,11 @@ void SyncSession::fail(ErrorCode code, const std::string& text, Effects& fx) {
   fx.send.push_back(e);
   fx.disconnect = e;
   state_ = SessionState::kClosed;
+}
+
+void SyncSession::failLocal(const Status& st, Effects& fx) {
+  fail(ErrorCode::kBadRequest, "local store: " + st.message(), fx);
+  fx.localFailure = true;
 }
 
 WireEntry toWire(const Entry& e) { return WireEntry{e.headerBytes, e.signature, e.payload}; }

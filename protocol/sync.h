@@ -40,6 +40,9 @@ struct Effects {
   std::vector<Entry> accepted;          // newly stored; push to every other peer
   std::vector<ForkProof> forks;         // newly recorded; pass to every other peer
   std::optional<PeerError> disconnect;  // set once: close the connection
+  // The disconnect is this node's failure (its store, e.g. a full disk),
+  // not the peer's: the peer must not be punished for it.
+  bool localFailure = false;
   // Entries received from the peer that went through the acceptance checks
   // (a signature verification each), for the caller's per-peer budget.
   size_t checked = 0;
@@ -116,6 +119,7 @@ class SyncSession {
   void noteClaim(const PublicKey& author, uint64_t seq);
   void recheckTrust(const std::vector<Entry>& accepted, int64_t now, Effects& fx);
   void fail(ErrorCode code, const std::string& text, Effects& fx);
+  void failLocal(const Status& st, Effects& fx);
 
   LogStore& log_;
   SyncConfig config_;

@@ -102,9 +102,7 @@ class Store::Writer {
     // Nothing to write (only duplicates or refusals): no durable write, so
     // a peer repeating known entries cannot make every message cost an fsync.
     if (batch_.Count() == 0) return Status::ok();
-    rocksdb::WriteOptions options;
-    options.sync = sync;
-    ALM_RETURN_IF_ERROR(fromRocks(s_.db_->Write(options, &batch_), "writing batch"));
+    ALM_RETURN_IF_ERROR(writeBatch(*s_.db_, batch_, sync, "writing batch"));
     std::lock_guard lock(s_.stateMu_);
     s_.frozen_.insert(newlyFrozen_.begin(), newlyFrozen_.end());
     for (const auto& [vouchee, voucher] : newVouches_) s_.vouchers_[vouchee].insert(voucher);

@@ -67,4 +67,8 @@ Result<CaseState> decodeCaseValue(std::string_view value, const std::string& fam
 // Converts a RocksDB status into ours, naming what was being done.
 Status fromRocks(const rocksdb::Status& s, const std::string& what);
 
+// Writes `batch`, resuming the database first when an earlier write left it
+// stopped (see store.cpp). Every write of the store goes through here.
+Status writeBatch(rocksdb::DB& db, rocksdb::WriteBatch& batch, bool sync, const std::string& what);
+
 }  // namespace allmenning

@@ -1,8 +1,12 @@
 #include "storage/store.h"
 
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
 
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 
 #include "protocol/records.h"
@@ -19,8 +23,26 @@ constexpr const char* kFamilyNames[] = {"entries",    "payloads",    "heads",   
                                         "needs",      "experiences", "links"};
 constexpr std::string_view kFormatVersion = "1";
 
+// RocksDB's diagnostics, errors only, to stderr (the node's log) instead of
+// its own db/LOG file. The file's writer asserts, and so aborts the process
+// in the packaged library, on the next line after one write failed: on a
+// full disk a diagnostic line would kill the node instead of the write
+// failing cleanly.
+class StderrLogger : public rocksdb::Logger {
+ public:
+  StderrLogger() : Logger(rocksdb::InfoLogLevel::ERROR_LEVEL) {}
+  using Logger::Logv;
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    std::fprintf(stderr, "rocksdb: %s\n", line);
+  }
+};
+
 rocksdb::Options databaseOptions() {
   rocksdb::Options o;
+  o.info_log = std::make_shared<StderrLogger>();
   o.create_if_missing = true;
   o.create_missing_column_families = true;
   o.paranoid_checks = true;
@@ -31,14 +53,62 @@ rocksdb::Options databaseOptions() {
 
 }  // namespace
 
+// ENOSPC, as RocksDB classifies it or, for a background error it passes on,
+// as the file system worded it.
+bool isNoSpace(const rocksdb::Status& s) {
+  return s.IsNoSpace() || s.ToString().find("No space left on device") != std::string::npos;
+}
+
 Status fromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::ok();
   if (s.IsCorruption()) return Status::corruption(what + ": " + s.ToString());
+  if (isNoSpace(s)) {
+    return Status::ioError("no space left on device while " + what +
+                           "; nothing was written: free space and retry (" + s.ToString() + ")");
+  }
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
     return Status::refused(what + ": the database is in use by another process (" + s.ToString() +
                            ")");
   }
   return Status::ioError(what + ": " + s.ToString());
+}
+
+// Free space a write must find on the database's file system: room for the
+// batch (an import batch is at most a few MiB) and the flush it may trigger.
+// Below it, writes are refused before RocksDB sees them, because RocksDB
+// handles ENOSPC in its log badly: the packaged library aborts the process
+// on the next write after a failed log append, even after DB::Resume().
+// (RocksDB preallocates its log, so that space is already taken.)
+constexpr uint64_t kReservedBytes = 8ull << 20;
+
+Status checkFreeSpace(rocksdb::DB& db, const std::string& what) {
+  struct statvfs fs {};
+  if (::statvfs(db.GetName().c_str(), &fs) != 0) return Status::ok();  // RocksDB will tell
+  uint64_t avail = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (avail >= kReservedBytes) return Status::ok();
+  return Status::ioError("no space left on device while " + what + ": " +
+                         std::to_string(avail >> 20) + " MiB free in " + db.GetName() +
+                         ", the database needs " + std::to_string(kReservedBytes >> 20) +
+                         " MiB; nothing was written: free space and retry");
+}
+
+// checkFreeSpace keeps most ENOSPC away from RocksDB; this is for the rest
+// (the disk filled by another writer between the check and the write, or a
+// background flush that failed).
+// After a write or a flush fails, RocksDB refuses every later write with
+// the same background error until DB::Resume() is called; nothing calls it
+// without an SstFileManager, so a node whose disk filled up once would stay
+// read-only until restarted. A failed write therefore asks RocksDB once to
+// resume (it checks the disk again and flushes what it holds) and, when it
+// can, writes again: once space is freed the node carries on by itself. A
+// failed write applied nothing, so the batch is applied at most once.
+Status writeBatch(rocksdb::DB& db, rocksdb::WriteBatch& batch, bool sync, const std::string& what) {
+  ALM_RETURN_IF_ERROR(checkFreeSpace(db, what));
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  rocksdb::Status s = db.Write(options, &batch);
+  if (!s.ok() && !s.IsCorruption() && db.Resume().ok()) s = db.Write(options, &batch);
+  return fromRocks(s, what);
 }
 
 Result<CaseState> decodeCaseValue(std::string_view v, const std::string& family) {
@@ -73,6 +143,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& n
   // look for one before asking it.
   std::error_code ec;
   bool exists = std::filesystem::exists(dir + "/CURRENT", ec);
+  // A folder RocksDB would have to create is reported as an error first.
+  if (mode == Mode::kCreate) std::filesystem::create_directories(dir, ec);
   auto opened = mode == Mode::kExisting && !exists
                     ? rocksdb::Status::InvalidArgument("no CURRENT file")
                     : rocksdb::DB::Open(options, dir, descriptors, &handles, &raw);
@@ -107,9 +179,7 @@ Status Store::checkMeta(const std::string& dir, Mode mode) {
     rocksdb::WriteBatch batch;
     batch.Put(cf_->meta, "format", std::string(kFormatVersion));
     batch.Put(cf_->meta, "network", std::string(asChars(network_)));
-    rocksdb::WriteOptions sync;
-    sync.sync = true;
-    return fromRocks(db_->Write(sync, &batch), "writing database metadata");
+    return writeBatch(*db_, batch, /*sync=*/true, "writing database metadata");
   }
   auto format = get(cf_->meta, "format");
   if (!format.isOk()) return format.status();

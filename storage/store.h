@@ -227,6 +227,10 @@ class Store {
   Status checkDerived(const DerivedState& expected) const;
   // Re-reads every block and file checksum RocksDB keeps.
   Status verifyChecksums() const;
+  // Holds every writer off while the returned lock lives, so that reads
+  // spread over many calls see one state: verify on a running node, whose
+  // network thread would otherwise move heads between its reads.
+  [[nodiscard]] std::unique_lock<std::mutex> pauseWrites() { return std::unique_lock(writeMu_); }
 
  private:
   class Writer;

@@ -11,9 +11,7 @@ namespace allmenning {
 namespace {
 
 Status syncWrite(rocksdb::DB& db, rocksdb::WriteBatch& batch, const std::string& what) {
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  return fromRocks(db.Write(options, &batch), what);
+  return writeBatch(db, batch, /*sync=*/true, what);
 }
 
 // Calls `fn(key, value)` for every key of `cf` in order.

@@ -350,8 +350,10 @@ void P2PNode::onClosed(PeerConnection& conn, CloseKind kind, const std::string& 
   // Only a session the peer took part in proves it is back; a peer that
   // completes the handshake and then refuses our key must not be redialed
   // at the shortest interval forever.
-  bool served =
-      conn.framesIn() > 0 && kind != CloseKind::kRefused && kind != CloseKind::kMisbehaved;
+  // Nor does a session our own store failed (a full disk): backing off
+  // spares both sides from resending the same entries in a tight loop.
+  bool served = conn.framesIn() > 0 && kind != CloseKind::kRefused &&
+                kind != CloseKind::kMisbehaved && kind != CloseKind::kLocal;
   if (served) slot->backoff = config_.reconnectMin;
   redial(slot, closeKindName(kind) + ": " + why);
 }

@@ -37,6 +37,8 @@ std::string closeKindName(CloseKind kind) {
       return "refused";
     case CloseKind::kMisbehaved:
       return "misbehaved";
+    case CloseKind::kLocal:
+      return "local";
   }
   return "unknown";
 }
@@ -196,7 +198,9 @@ void PeerConnection::handle(Effects fx) {
   if (!fx.accepted.empty()) host_.onAccepted(*this, fx.accepted);
   for (const ForkProof& f : fx.forks) host_.onFork(*this, f);
   if (state_ == State::kClosed) return;
-  if (fx.disconnect) return drain(fx.disconnect->text);
+  if (fx.disconnect) {
+    return drain(fx.disconnect->text, fx.localFailure ? CloseKind::kLocal : CloseKind::kMisbehaved);
+  }
   if (buffered() > config_.maxBufferedBytes) {
     return close(CloseKind::kBacklog,
                  "peer does not read: " + std::to_string(buffered()) + " bytes queued");
@@ -219,9 +223,10 @@ void PeerConnection::pushFork(const ForkProof& proof) {
 
 // The session queued an Error for the peer; send it, then hang up, so the
 // peer learns why.
-void PeerConnection::drain(const std::string& why) {
+void PeerConnection::drain(const std::string& why, CloseKind kind) {
   state_ = State::kDraining;
   drainReason_ = why;
+  drainKind_ = kind;
   flush();
 }
 
@@ -229,7 +234,7 @@ void PeerConnection::flush() {
   if (writing_ || state_ == State::kClosed) return;
   ByteView out = transport_.bytesToSend();
   if (out.empty()) {
-    if (state_ == State::kDraining) close(CloseKind::kMisbehaved, drainReason_);
+    if (state_ == State::kDraining) close(drainKind_, drainReason_);
     return;
   }
   // Copied out, so the Transport may grow its queue while the write runs.
@@ -265,7 +270,7 @@ void PeerConnection::onTick() {
   if (state_ == State::kClosed) return;
   // A drain that has not finished by the next tick waits on a peer that
   // does not read; it gets no more time.
-  if (state_ == State::kDraining) return close(CloseKind::kMisbehaved, drainReason_);
+  if (state_ == State::kDraining) return close(drainKind_, drainReason_);
   int64_t now = clock_();
   if (!paused_ && now - lastHeard_ > config_.idleTimeout.count()) {
     return close(CloseKind::kTimeout, "idle for " + std::to_string(now - lastHeard_) + " ms");

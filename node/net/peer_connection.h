@@ -60,6 +60,7 @@ enum class CloseKind {
   kBacklog,     // the peer does not read what we send
   kRefused,     // policy: key not trusted or banned, other network, too many peers
   kMisbehaved,  // bytes or messages that break the protocol
+  kLocal,       // this node failed (its store, e.g. a full disk): no ban
 };
 std::string closeKindName(CloseKind kind);
 
@@ -153,7 +154,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   void onRead(const boost::system::error_code& ec, size_t n);
   bool open();
   void handle(Effects fx);
-  void drain(const std::string& why);
+  void drain(const std::string& why, CloseKind kind);
   void flush();
   void onWritten(const boost::system::error_code& ec);
   size_t buffered() const;
@@ -179,6 +180,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   std::unique_ptr<SyncSession> session_;  // from kOpen on
   State state_ = State::kHandshaking;
   std::string drainReason_;
+  CloseKind drainKind_ = CloseKind::kMisbehaved;
   int64_t lastHeard_ = 0;
   int64_t lastSent_ = 0;  // when a write last started
   int64_t lastPing_ = 0;

@@ -94,6 +94,13 @@ bool FedNode::stop() {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+void FedNode::kill() {
+  if (!proc_) return;
+  proc_->kill(SIGKILL);
+  proc_->wait();
+  proc_.reset();
+}
+
 ProcessResult FedNode::cli(const std::vector<std::string>& args,
                            const std::string& stdinPath) const {
   std::vector<std::string> argv{ALLMENNING_BINARY, "--home", home_};

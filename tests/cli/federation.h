@@ -40,6 +40,8 @@ class FedNode {
   bool start();
   // SIGTERM, then waits; true when it exited 0.
   bool stop();
+  // SIGKILL, then waits: a crash, with no chance to flush or clean up.
+  void kill();
   bool running() const { return proc_ != nullptr; }
 
   // Runs the binary with `--home <home>` and `args`.
