@@ -134,7 +134,10 @@ TEST_F(CrashTest, SigkillDuringSyncAndAuthoring) {
             << author_.acked().size() << " cases acknowledged of " << author_.attempts()
             << " put; B's own log has " << log_.size() << " entries\n";
   EXPECT_GE(duringSync, kKills / 2) << "too few kills landed during the sync";
-  EXPECT_GE(author_.acked().size(), static_cast<size_t>(kKills / 2));
+  // Enough authoring to matter: about 190 puts are acknowledged in a plain
+  // build, about 40 under the sanitizers, whose slower puts fit fewer into
+  // each short life.
+  EXPECT_GE(author_.acked().size(), static_cast<size_t>(kKills / 4));
   // A received B's log: every entry it holds is the one B signed at that seq.
   uint64_t head = log_.size();
   ASSERT_TRUE(testing::waitUntil([&] { return a_.seqOf(b_.key()) >= head; }, 30s));
