@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -70,6 +71,13 @@ inline std::string readFile(const std::string& path) {
 inline void writeFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
+}
+
+// The seed of a randomised test: ALLMENNING_TEST_SEED when set (to replay a
+// printed run), otherwise a fresh one.
+inline unsigned testSeed() {
+  if (const char* s = std::getenv("ALLMENNING_TEST_SEED"); s && *s) return std::stoul(s);
+  return std::random_device{}();
 }
 
 }  // namespace allmenning::testing

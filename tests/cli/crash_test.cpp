@@ -33,10 +33,7 @@ constexpr uint64_t kSourceCases = 6000;
 // How long B lives after its post-restart checks before it is killed.
 constexpr int kMaxAliveMs = 300;
 
-unsigned testSeed() {
-  if (const char* s = std::getenv("ALLMENNING_TEST_SEED"); s && *s) return std::stoul(s);
-  return std::random_device{}();
-}
+using testing::testSeed;  // ALLMENNING_TEST_SEED replays a run
 
 class CrashTest : public ::testing::Test {
  protected:

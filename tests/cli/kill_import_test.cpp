@@ -92,11 +92,7 @@ json syntheticCase(int i, std::mt19937& rng) {
           {"status", pick(kStatuses, rng)}};
 }
 
-// Set ALLMENNING_TEST_SEED to replay a run.
-unsigned testSeed() {
-  if (const char* s = std::getenv("ALLMENNING_TEST_SEED"); s && *s) return std::stoul(s);
-  return std::random_device{}();
-}
+using testing::testSeed;  // ALLMENNING_TEST_SEED replays a run
 
 class KillImportTest : public ::testing::Test {
  protected:

@@ -60,10 +60,7 @@ constexpr std::pair<int, int> kCutMs[kRounds] = {{2000, 4000}, {4000, 8000}, {10
 const std::vector<std::pair<size_t, size_t>> kLinks = {{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5},
                                                        {5, 6}, {6, 7}, {7, 0}, {0, 4}, {2, 6}};
 
-uint64_t testSeed() {
-  if (const char* s = std::getenv("ALLMENNING_TEST_SEED")) return std::strtoull(s, nullptr, 10);
-  return std::random_device{}();
-}
+using testing::testSeed;  // ALLMENNING_TEST_SEED replays a run
 
 long long msSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
