@@ -46,7 +46,8 @@ Status importOcds(Globals& g, Node& node, const std::string& file) {
           << report->withdrawn << " withdrawn, " << report->refused << " invalid)\n";
   for (const auto& e : report->errors) g.err() << "  " << e << "\n";
   if (report->noteCount > 0) {
-    g.err() << report->noteCount << " fields dropped or shortened to fit the case format:\n";
+    g.err() << report->noteCount << (report->noteCount == 1 ? " field" : " fields")
+            << " dropped or shortened to fit the case format:\n";
     for (const auto& n : report->notes) g.err() << "  " << n << "\n";
   }
   if (report->refused == 0 && report->conflicts == 0) return Status::ok();
