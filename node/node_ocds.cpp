@@ -66,6 +66,27 @@ void addAll(std::vector<std::string>& to, const std::vector<std::string>& from) 
   }
 }
 
+// Whether this node holds every version of `p` already as another
+// author's case: an export carries every author's cases the node holds,
+// and importing it back must not copy them into the node's own log. The
+// ocid of ours names the author by the first 16 hex digits of its key.
+Result<bool> heldUnderItsAuthor(Node& node, const ocds::Process& p, const ocds::Plan& plan) {
+  const size_t prefix = sizeof ocds::kOcidPrefix - 1;
+  if (!p.whole || p.ocid.size() < prefix + 16) return false;
+  const std::string author = p.ocid.substr(prefix, 16);
+  if (author == toHex(node.id()).substr(0, 16)) return false;
+  auto heads = node.store().heads();
+  if (!heads.isOk()) return heads.status();
+  for (const auto& [key, head] : *heads) {
+    if (toHex(key).compare(0, 16, author) != 0) continue;
+    auto held = heldVersions(node, CaseKey{key, p.caseId});
+    if (!held.isOk()) return held.status();
+    auto from = ocds::resumeAt(*held, plan.steps);
+    if (!held->empty() && from == plan.steps.size()) return true;
+  }
+  return false;
+}
+
 // The plan of `p` from where this node stands: from the start when it holds
 // a prefix of the package's versions (none, or an interrupted import), or
 // on top of its live version when a foreign package goes on from it (the
@@ -77,6 +98,9 @@ Result<std::optional<std::pair<ocds::Plan, size_t>>> planFor(Node& node,
                                                              const ocds::Process& p) {
   using Out = std::optional<std::pair<ocds::Plan, size_t>>;
   ocds::Plan plan = ocds::planProcess(package, p);
+  auto elsewhere = heldUnderItsAuthor(node, p, plan);
+  if (!elsewhere.isOk()) return elsewhere.status();
+  if (*elsewhere) return Out({std::move(plan), plan.steps.size()});
   auto held = heldVersions(node, CaseKey{node.id(), p.caseId});
   if (!held.isOk()) return held.status();
   auto from = ocds::resumeAt(*held, plan.steps);

@@ -197,11 +197,19 @@ TEST_F(OcdsTest, RealWorldFieldsAreImportedAndEachChangeIsNamed) {
 }
 
 // Importing an export never changes what is live: a case put, retracted
-// and put again stays live, and nothing new is written.
+// and put again stays live, another author's case is not copied into this
+// node's log, and nothing new is written.
 TEST_F(OcdsTest, ReimportIntoTheExportingNodeChangesNothing) {
   auto put =
       cli(a_, {"case", "put", ALLMENNING_SHARED_DIR "/data/cases/oslo/utstyrsdeling-skoler.json"});
   ASSERT_EQ(put.exitCode, 0) << describe(put);
+  std::string c = dir_ / "c";
+  ASSERT_EQ(init(c, "Lom kommune"), 0);
+  testing::writeFile(dir_ / "lom.json", testing::caseJson("flomvarsling-lom"));
+  ASSERT_EQ(cli(c, {"case", "put", dir_ / "lom.json"}).exitCode, 0);
+  ASSERT_EQ(cli(c, {"export", "--format", "jsonl", "-o", dir_ / "c.jsonl"}).exitCode, 0);
+  ASSERT_EQ(cli(a_, {"trust", "add", keyOf(c), "--name", "Lom"}).exitCode, 0);
+  ASSERT_EQ(cli(a_, {"import", "--format", "jsonl", dir_ / "c.jsonl"}).exitCode, 0);
   exported(a_, dir_ / "a.json");
   std::string before = cli(a_, {"export", "--format", "jsonl"}).out;
   auto r = cli(a_, {"import", "--format", "ocds", dir_ / "a.json"});
