@@ -13,7 +13,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev libspdlog-dev
   iproute2  # `ip netns` for the partition tests (tests/net)
   # The Debian package and its tests (deploy/package.sh, tests/deploy/):
-  debhelper lintian systemd groff-base debootstrap
+  debhelper lintian systemd groff-base debootstrap systemd-container
 )
 
 missing=()

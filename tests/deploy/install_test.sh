@@ -2,7 +2,9 @@
 # Installs the package into a clean Debian 12 root and uses it as an
 # operator would: --help, init as the allmenning user into /var/lib/allmenning,
 # case put, search, verify; then purges the package and checks that the node
-# (its key and database) is still there. docs/operations.md shows this run.
+# (its key and database) is still there. Then, where systemd-nspawn exists, it
+# boots that root with systemd as PID 1 and checks the service under its real
+# unit (tests/deploy/service_probe.sh). docs/operations.md shows this run.
 #
 #   tests/deploy/install_test.sh [DEB]    default: the newest build/allmenning_*.deb
 #
@@ -90,7 +92,7 @@ run_in "the allmenning user, with its home in /var/lib/allmenning" \
 run_in "/var/lib/allmenning is the user's, mode 0700" \
   "test \"\$(stat -c '%U %a' /var/lib/allmenning)\" = 'allmenning 700' && stat -c '%U %a %n' /var/lib/allmenning"
 run_in "init as the allmenning user" \
-  "$(as_node init --name "'Lom kommune'" --kommunenummer 3434)"
+  "$(as_node init --name "'Lom kommune'" --kommunenummer 3434 --listen 127.0.0.1:0)"
 run_in "/etc/allmenning/allmenning.toml is the node's config" \
   "grep -q 'Lom kommune' /etc/allmenning/allmenning.toml && ls -l /etc/allmenning/allmenning.toml"
 run_in "the key is the user's, mode 0600" \
@@ -109,6 +111,37 @@ run_in "/var/lib/allmenning, its key and database are still there" \
 run_in "installed again, the node is the same and verifies" \
   "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/allmenning.deb \
      >/tmp/apt.log 2>&1 && $(as_node case show flomvarsling-sma-vassdrag) | head -3 && $(as_node verify) >/dev/null"
+
+# Under systemd: boot the root with systemd as PID 1 (systemd-nspawn) and
+# let tests/deploy/service_probe.sh check the service under its real unit.
+if command -v systemd-nspawn >/dev/null; then
+  cp deploy/examples/tunnel-evakuering-lyd.json "$root/root/case.json"
+  install -m 0755 tests/deploy/service_probe.sh "$root/usr/local/bin/service-probe"
+  mkdir -p "$root/etc/systemd/system/allmenning.service.d"
+  # The test waits 12 s, not minutes: the watchdog then expects a ping every 2 s.
+  printf '[Service]\nWatchdogSec=4s\n' >"$root/etc/systemd/system/allmenning.service.d/test.conf"
+  printf '[Unit]\nAfter=allmenning.service\nWants=allmenning.service\n[Service]\nType=oneshot\nExecStart=/usr/local/bin/service-probe\n' \
+    >"$root/etc/systemd/system/service-probe.service"
+  ln -sf /etc/systemd/system/service-probe.service \
+    "$root/etc/systemd/system/multi-user.target.wants/service-probe.service"
+  run_in "systemctl enable allmenning" "systemctl enable allmenning 2>&1 | tail -1"
+  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount "${mounted[i]}"; done
+  mounted=()
+  echo "install test: booting the root with systemd-nspawn"
+  timeout 300 systemd-nspawn -q --register=no --keep-unit -D "$root" --boot \
+    >"$base/boot.log" 2>&1 </dev/null
+  if [[ -f $root/root/probe.txt ]] && grep -q "^probe: done" "$root/root/probe.txt"; then
+    cat "$root/root/probe.txt"
+    passed=$((passed + $(grep -c '^ok: ' "$root/root/probe.txt")))
+    failed=$((failed + $(grep -c '^FAILED: ' "$root/root/probe.txt")))
+  else
+    failed=$((failed + 1))
+    echo "FAILED: the booted root ran the probe (see $base/boot.log)"
+    tail -20 "$base/boot.log"
+  fi
+else
+  echo "install test: the systemd part is skipped: systemd-nspawn is not installed"
+fi
 
 echo "install test: took $((SECONDS - started)) s"
 echo "install test: $passed passed, $failed failed"
