@@ -70,8 +70,10 @@ int fail(Globals& g, const Status& status);
 // Opens the database in g.home directly. Another process may hold its lock
 // for a moment (a command run directly, a node starting or stopping), so
 // this retries for a few seconds; `done`, when given, runs between tries and
-// ends the wait when it returns true.
-Result<std::unique_ptr<Node>> openNode(Globals& g, const std::function<bool()>& done = {});
+// ends the wait when it returns true. Progress lines of the open (an index
+// rebuild) go to `progress`, else to g.err().
+Result<std::unique_ptr<Node>> openNode(Globals& g, const std::function<bool()>& done = {},
+                                       const Progress& progress = {});
 // Runs `body` on the node and sets g.exitCode. This is the one place that
 // decides where a command runs: on g.node when it came through the admin
 // socket; else, when a node runs in g.home and answers on its admin socket,

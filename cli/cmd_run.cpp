@@ -7,6 +7,7 @@
 // directly (cli/app.cpp).
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <sstream>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "cli/cli.h"
 #include "node/admin_socket.h"
 #include "node/runtime.h"
+#include "node/service_notifier.h"
 
 namespace allmenning::cli {
 namespace {
@@ -49,9 +51,23 @@ std::string loggable(const std::vector<std::string>& argv) {
   return out;
 }
 
+// The command's name ("case put"), from the subcommands CLI11 parsed.
+std::string commandName(const CLI::App& app) {
+  std::string name;
+  for (const CLI::App* cmd = &app;;) {
+    auto parsed = cmd->get_subcommands();
+    if (parsed.empty()) break;
+    cmd = parsed.front();
+    name += (name.empty() ? "" : " ") + cmd->get_name();
+  }
+  return name.empty() ? "?" : name;
+}
+
 // Runs one command that came through the admin socket, on the open node,
-// exactly as the CLI would have run it in the client's folder.
-int serveCommand(Node& node, const std::string& home, const LogSink& log,
+// exactly as the CLI would have run it in the client's folder. The log names
+// the command; its arguments (a search's words, a file's path) are what a
+// user asked, and appear only at debug level.
+int serveCommand(Node& node, const std::string& home, const Logger& log,
                  const AdminRequest& request, std::ostream& out, std::ostream& err) {
   Globals g;
   g.home = home;
@@ -68,12 +84,13 @@ int serveCommand(Node& node, const std::string& home, const LogSink& log,
   std::vector<const char*> argv{"allmenning"};
   for (const auto& arg : request.argv) argv.push_back(arg.c_str());
   int code = runCli(app, g, static_cast<int>(argv.size()), argv.data());
-  log(LogLevel::kInfo,
-      "admin command=\"" + loggable(request.argv) + "\" exit=" + std::to_string(code));
+  std::string line = "admin command=\"" + loggable({commandName(app)}) + "\"";
+  if (log.enabled(LogLevel::kDebug)) line += " args=\"" + loggable(request.argv) + "\"";
+  log.log(LogLevel::kInfo, line + " exit=" + std::to_string(code));
   return code;
 }
 
-Result<RuntimeOptions> runtimeOptions(Node& node, const LogSink& log) {
+Result<RuntimeOptions> runtimeOptions(Node& node, const LogSink& log, ServiceNotifier& notifier) {
   RuntimeOptions options;
   applyLimits(node.config().limits, options.p2p);
   auto peers = node.peers();
@@ -81,31 +98,60 @@ Result<RuntimeOptions> runtimeOptions(Node& node, const LogSink& log) {
   options.p2p.peers = std::move(*peers);
   options.policy = [&node](const PublicKey& key) { return node.allowsPeer(key); };
   options.log = log;
+  if (notifier.enabled()) {
+    // The ticks come from the P2P event loop, so a loop that hangs stops
+    // the watchdog pings and systemd restarts the node.
+    constexpr std::chrono::seconds kStatusEvery{5};
+    auto every = notifier.watchdogInterval();
+    options.tickEvery =
+        every.count() > 0 ? std::min<std::chrono::milliseconds>(every, kStatusEvery) : kStatusEvery;
+    auto last = std::make_shared<std::string>();
+    options.onTick = [&notifier, last](const std::string& listen,
+                                       const std::vector<PeerStatus>& peers) {
+      if (notifier.watchdogInterval().count() > 0) notifier.watchdog();
+      std::string line = runningStatus(listen, peers);
+      if (line != *last) notifier.status(line);
+      *last = std::move(line);
+    };
+  }
   return options;
 }
 
 // Serves the admin socket on its own thread until a stop signal; the socket
-// file is gone when this returns.
-int serveUntilStopped(Globals& g, Node& node, const LogSink& log, const sigset_t& stop) {
+// file is gone when this returns. systemd hears READY=1 once both listeners
+// (P2P, bound by the caller, and the admin socket) are bound.
+int serveUntilStopped(Globals& g, Node& node, const Logger& log, const sigset_t& stop,
+                      ServiceNotifier& notifier, const std::string& listening) {
   AdminServerOptions options;
-  options.log = [log](std::string_view line) { log(LogLevel::kWarn, line); };
+  options.log = [&log](std::string_view line) { log.log(LogLevel::kWarn, line); };
   std::string home = g.home;
   auto server = AdminServer::listen(
       adminSocketPath(home),
-      [&node, home, log](const AdminRequest& r, std::ostream& out, std::ostream& err) {
+      [&node, home, &log](const AdminRequest& r, std::ostream& out, std::ostream& err) {
         return serveCommand(node, home, log, r, out, err);
       },
       std::move(options));
   if (!server.isOk()) return fail(g, server.status());
-  log(LogLevel::kInfo, "admin socket path=" + (*server)->path());
+  log.log(LogLevel::kInfo, "admin socket path=" + (*server)->path());
   std::thread admin([&server] { (*server)->serve(); });
-  log(LogLevel::kInfo, "stopping signal=" + waitForStop(stop));
+  notifier.ready(runningStatus(listening, {}));
+  std::string signal = waitForStop(stop);
+  notifier.stopping("stopping on " + signal);
+  log.log(LogLevel::kInfo, "stopping signal=" + signal);
   (*server)->stop();
   admin.join();
   return 0;
 }
 
-int runNode(Globals& g) {
+// The level of the config in `home`, read before the node opens so that it
+// holds from the first line; a config that does not load is reported by the
+// open that follows.
+LogLevel configuredLevel(const std::string& home) {
+  auto config = loadConfig(HomePaths{home}.config());
+  return config.isOk() ? config->logLevel : LogLevel::kInfo;
+}
+
+int runNode(Globals& g, const std::optional<LogLevel>& level) {
   if (g.node) return fail(g, Status::refused("run: this node is running already"));
   sigset_t stop = blockStopSignals();
   // A client that hangs up must cost its own connection, never the node.
@@ -115,23 +161,33 @@ int runNode(Globals& g) {
     return fail(
         g, Status::refused("a node is already running in " + g.home + ": " + socket + " answers"));
   }
+  Logger log(2, stderrLogOptions(level.value_or(configuredLevel(g.home))), {});
+  ServiceNotifier notifier = ServiceNotifier::fromEnvironment(
+      [](const char* name) { return std::getenv(name); }, ::getpid(), log.sink());
+  notifier.starting("opening the database in " + g.home);
   // From here on the database lock is ours, so any admin.sock is stale.
-  auto node = openNode(g);
+  auto node = openNode(g, {}, [&](std::string_view line) {
+    log.log(LogLevel::kInfo, line);
+    notifier.starting(line);
+  });
   if (!node.isOk()) return fail(g, node.status());
   auto key = loadKey(HomePaths{g.home}.key());
   if (!key.isOk()) return fail(g, key.status());
-  LogSink log = stderrLog();
-  log(LogLevel::kInfo, "node starting key=" + toHex((*node)->id()) + " home=" + g.home);
-  auto options = runtimeOptions(**node, log);
+  log.log(LogLevel::kInfo, "node starting key=" + toHex((*node)->id()) + " home=" + g.home +
+                               " log_level=" + logLevelName(log.level()));
+  const Limits& limits = (*node)->config().limits;
+  raiseDescriptorLimit(descriptorsNeeded(limits),
+                       [&log](std::string_view line) { log.log(LogLevel::kWarn, line); });
+  auto options = runtimeOptions(**node, log.sink(), notifier);
   if (!options.isOk()) return fail(g, options.status());
   Runtime runtime(**node, **key, std::move(*options));
   Status st = runtime.start();
   if (!st.isOk()) return fail(g, st);
   (*node)->setNetwork(&runtime);
-  int code = serveUntilStopped(g, **node, log, stop);
+  int code = serveUntilStopped(g, **node, log, stop, notifier, runtime.listenAddress());
   (*node)->setNetwork(nullptr);
   runtime.stop();
-  log(LogLevel::kInfo, "node stopped exit=" + std::to_string(code));
+  log.log(LogLevel::kInfo, "node stopped exit=" + std::to_string(code));
   return code;
 }
 
@@ -140,7 +196,18 @@ int runNode(Globals& g) {
 void addRun(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand(
       "run", "Run the node on the network until SIGINT or SIGTERM; serves the other commands");
-  cmd->callback([&g] { g.exitCode = runNode(g); });
+  auto level = std::make_shared<std::string>();
+  cmd->add_option("--log-level", *level,
+                  "Log debug, info, warn or error and above (default: node.log_level, else info)")
+      ->check([](const std::string& value) {
+        auto parsed = parseLogLevel(value);
+        return parsed.isOk() ? std::string() : parsed.status().message();
+      });
+  cmd->callback([&g, level] {
+    std::optional<LogLevel> chosen;
+    if (!level->empty()) chosen = *parseLogLevel(*level);
+    g.exitCode = runNode(g, chosen);
+  });
 }
 
 }  // namespace allmenning::cli

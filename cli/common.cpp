@@ -68,13 +68,15 @@ int fail(Globals& g, const Status& status) {
   return status.exitCode();
 }
 
-Result<std::unique_ptr<Node>> openNode(Globals& g, const std::function<bool()>& done) {
+Result<std::unique_ptr<Node>> openNode(Globals& g, const std::function<bool()>& done,
+                                       const Progress& progress) {
   constexpr auto kLockWait = std::chrono::seconds(5);
   constexpr auto kLockPoll = std::chrono::milliseconds(50);
   auto deadline = std::chrono::steady_clock::now() + kLockWait;
+  Progress report =
+      progress ? progress : Progress([&g](std::string_view line) { g.err() << line << "\n"; });
   for (;;) {
-    auto node =
-        Node::open(g.home, systemClock(), [&g](std::string_view line) { g.err() << line << "\n"; });
+    auto node = Node::open(g.home, systemClock(), report);
     if (node.isOk() || !lockedElsewhere(g.home)) return node;
     if ((done && done()) || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(kLockPoll);

@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev libxapian-dev nlohmann-json3-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev
   iproute2  # `ip netns` for the partition tests (tests/net)
+  # The Debian package and its tests (deploy/package.sh, tests/deploy/):
+  debhelper lintian systemd groff-base debootstrap systemd-container
 )
 
 missing=()

@@ -77,6 +77,7 @@ std::string renderConfig(const Config& c) {
                    {"accept_peers", c.acceptPeers}};
   if (!c.orgnr.empty()) node.insert("orgnr", c.orgnr);
   if (!c.kommunenummer.empty()) node.insert("kommunenummer", c.kommunenummer);
+  if (c.logLevel != LogLevel::kInfo) node.insert("log_level", logLevelName(c.logLevel));
   std::ostringstream out;
   out << "# Allmenning node configuration; see docs/configuration.md\n"
       << toml::table{{"node", node}} << "\n";
@@ -128,16 +129,23 @@ Result<Config> loadConfig(const std::string& path) {
   if (node == nullptr) return Status::invalid(path + ": missing section [node]");
   for (auto&& [key, value] : *node) {
     std::string k(key.str());
+    std::string logLevel;
     std::string* slot = k == "name"            ? &c.name
                         : k == "orgnr"         ? &c.orgnr
                         : k == "kommunenummer" ? &c.kommunenummer
                         : k == "listen"        ? &c.listen
                         : k == "network"       ? &c.network
                         : k == "accept_peers"  ? &c.acceptPeers
+                        : k == "log_level"     ? &logLevel
                                                : nullptr;
     if (slot == nullptr) return Status::invalid(path + ": node." + k + ": unknown key");
     if (!value.is_string()) return Status::invalid(path + ": node." + k + ": must be a string");
     *slot = value.as_string()->get();
+    if (slot == &logLevel) {
+      auto level = parseLogLevel(logLevel);
+      if (!level.isOk()) return level.status().withContext(path + ": node.log_level");
+      c.logLevel = *level;
+    }
   }
   Status st = checkConfig(c);
   if (!st.isOk()) return st.withContext(path);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "node/limits.h"
+#include "node/log.h"
 #include "protocol/crypto.h"
 #include "protocol/status.h"
 
@@ -25,6 +26,8 @@ struct Config {
   // Which keys may open a connection: "any", or "trusted" (trusted directly
   // or vouched for; docs/protocol.md, "Trust").
   std::string acceptPeers = "any";
+  // How much `allmenning run` logs; `run --log-level` overrides it.
+  LogLevel logLevel = LogLevel::kInfo;
   // [limits]: what peers may cost this node (node/limits.h).
   Limits limits = defaultLimits();
 };

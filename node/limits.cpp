@@ -1,8 +1,11 @@
 #include "node/limits.h"
 
+#include <sys/resource.h>
+
 #include <array>
 
 #include "node/net/p2p_node.h"
+#include "storage/open_files.h"
 
 namespace allmenning {
 namespace {
@@ -78,6 +81,25 @@ void applyLimits(const Limits& l, P2PConfig& p) {
   c.verifyPerSecond = static_cast<uint32_t>(l.verifyPerSecond);
   p.banTime = milliseconds(l.banSeconds * 1000);
   p.reconnectMax = milliseconds(std::max(l.reconnectMaxMs, uint64_t(p.reconnectMin.count())));
+}
+
+uint64_t descriptorsNeeded(const Limits& l) {
+  return l.maxPeers + l.maxHandshakes + kStoreMaxOpenFiles + kReservedDescriptors;
+}
+
+void raiseDescriptorLimit(uint64_t needed, const std::function<void(std::string_view)>& warn) {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= needed) return;
+  rlim_t wanted = rl.rlim_max == RLIM_INFINITY ? needed : std::min<rlim_t>(needed, rl.rlim_max);
+  rlim_t before = rl.rlim_cur;
+  rl.rlim_cur = wanted;
+  if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = before;
+  if (rl.rlim_cur < needed) {
+    warn("limits event=descriptors_short allowed=" + std::to_string(rl.rlim_cur) +
+         " needed=" + std::to_string(needed) +
+         " reason=\"max_peers and max_handshakes need more open files than RLIMIT_NOFILE "
+         "allows; raise LimitNOFILE or lower them\"");
+  }
 }
 
 }  // namespace allmenning

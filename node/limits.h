@@ -7,8 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "protocol/status.h"
 
@@ -45,5 +47,18 @@ Limits defaultLimits();
 Status checkLimits(const Limits& limits);
 // Copies the limits into the network shell's configuration.
 void applyLimits(const Limits& limits, P2PConfig& config);
+
+// File descriptors a running node may hold at once under these limits: one
+// socket per session and per handshake, RocksDB's open table files, and a
+// reserve (kReservedDescriptors) for the listener, the admin socket and its
+// client, the search index, the event loop and stdio. The largest this can
+// be (every limit at its maximum) is what the systemd unit's LimitNOFILE
+// allows (deploy/debian/allmenning.service).
+uint64_t descriptorsNeeded(const Limits& limits);
+constexpr uint64_t kReservedDescriptors = 64;
+// Raises the soft RLIMIT_NOFILE to `needed`, up to the hard limit. When the
+// hard limit is lower, says so on `warn` (one line naming both numbers);
+// the node then still runs, refusing connections it cannot open.
+void raiseDescriptorLimit(uint64_t needed, const std::function<void(std::string_view)>& warn);
 
 }  // namespace allmenning

@@ -1,11 +1,7 @@
 #include "node/runtime.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <ctime>
 #include <future>
 
 namespace allmenning {
@@ -14,18 +10,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
-
-const char* levelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kInfo:
-      return "INFO";
-    case LogLevel::kWarn:
-      return "WARN";
-    case LogLevel::kError:
-      return "ERROR";
-  }
-  return "INFO";
-}
 
 // The P2P shell's lines carry no level; what it drops or trips over is
 // worth a WARN or an ERROR.
@@ -36,16 +20,6 @@ LogLevel levelOf(std::string_view p2pLine) {
   return LogLevel::kInfo;
 }
 
-// Writes all of `line`, retrying after a signal or a short write.
-void writeAll(int fd, std::string_view line) {
-  while (!line.empty()) {
-    ssize_t n = ::write(fd, line.data(), line.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // nowhere left to log to
-    line.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
 std::string endpointText(const tcp::endpoint& ep) {
   std::string host = ep.address().to_string();
   if (ep.address().is_v6()) host = "[" + host + "]";
@@ -53,28 +27,6 @@ std::string endpointText(const tcp::endpoint& ep) {
 }
 
 }  // namespace
-
-std::string isoTimeMs(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
-  return buf;
-}
-
-LogSink stderrLog(Clock clock) {
-  return [clock = std::move(clock)](LogLevel level, std::string_view message) {
-    std::string line = isoTimeMs(clock());
-    line += ' ';
-    line += levelName(level);
-    line += ' ';
-    line += message;
-    line += '\n';
-    writeAll(2, line);
-  };
-}
 
 // config().listen was checked as HOST:PORT when the config was loaded; this
 // only turns it into an endpoint, accepting "[::1]:7400" as well.
@@ -124,6 +76,10 @@ Status Runtime::start() {
   P2PConfig config = options_.p2p;
   config.listen = *listen;
   config.log = [this](std::string_view line) { log(levelOf(line), line); };
+  if (options_.onTick) {
+    config.tickEvery = options_.tickEvery;
+    config.onTick = [this] { options_.onTick(listenAddress_, p2p_->peerStatus()); };
+  }
   // Sync writes go through the Node's store and clock, the same writer path
   // the admin thread's commands use.
   storeLog_ = std::make_unique<StoreLog>(node_.store(), [this] { return node_.now(); });

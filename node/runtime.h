@@ -20,6 +20,7 @@
 #include <string_view>
 #include <thread>
 
+#include "node/log.h"
 #include "node/net/p2p_node.h"
 #include "node/network_view.h"
 #include "node/node.h"
@@ -27,23 +28,18 @@
 
 namespace allmenning {
 
-enum class LogLevel { kInfo, kWarn, kError };
-// One event, as a short message of `key=value` fields; the sink adds the
-// time and the level.
-using LogSink = std::function<void(LogLevel, std::string_view message)>;
-// Writes "<UTC time with ms> <LEVEL> <message>\n" to file descriptor 2 with
-// one write(2), so lines from several threads never interleave, and so the
-// log stays on the process's stderr whatever a command does with its streams.
-LogSink stderrLog(Clock clock = systemClock());
-// "2026-11-23T19:30:00.123Z"
-std::string isoTimeMs(int64_t ms);
-
 struct RuntimeOptions {
   // Timings, limits and the peers to dial at start. `listen` is replaced by
   // the node's config().listen; `log` is replaced by a forward to `log`.
   P2PConfig p2p;
   PeerPolicy policy;  // which keys may connect; empty: all
   LogSink log;        // empty: stderrLog()
+  // Called on the io thread every `tickEvery` (zero: never) with the bound
+  // listen address and the open sessions: a service manager's watchdog and
+  // status line (node/service_notifier.h) learn from it that the event loop
+  // turns.
+  std::chrono::milliseconds tickEvery{0};
+  std::function<void(const std::string& listen, const std::vector<PeerStatus>& peers)> onTick;
 };
 
 class Runtime final : public NetworkView {

@@ -12,6 +12,7 @@
 #include "protocol/records.h"
 #include "storage/families.h"
 #include "storage/keys.h"
+#include "storage/open_files.h"
 
 namespace allmenning {
 namespace {
@@ -46,7 +47,7 @@ rocksdb::Options databaseOptions() {
   o.create_if_missing = true;
   o.create_missing_column_families = true;
   o.paranoid_checks = true;
-  o.max_open_files = 256;
+  o.max_open_files = kStoreMaxOpenFiles;
   o.keep_log_file_num = 4;
   return o;
 }

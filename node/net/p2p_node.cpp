@@ -36,7 +36,8 @@ P2PNode::P2PNode(const SecretKey& identity, const Hash& network, LogStore& store
       wallClock_(config_.wallClock ? config_.wallClock : systemMsClock()),
       acceptor_(io_),
       acceptRetry_(io_),
-      refusalLog_(io_) {}
+      refusalLog_(io_),
+      tick_(io_) {}
 
 // Connections still referenced by queued handlers die with io_; they never
 // call back into the node from their destructors.
@@ -57,7 +58,17 @@ Status P2PNode::start() {
   logLine("p2p event=listen port=" + std::to_string(port_));
   accept();
   for (const DialPeer& p : config_.peers) addSlot(p);
+  if (config_.onTick && config_.tickEvery.count() > 0) tick();
   return Status::ok();
+}
+
+void P2PNode::tick() {
+  tick_.expires_after(config_.tickEvery);
+  tick_.async_wait([this](const error_code& ec) {
+    if (stopped_ || ec == asio::error::operation_aborted) return;
+    config_.onTick();
+    tick();
+  });
 }
 
 // One thread runs every handler, so the node, its connections and the store
@@ -149,6 +160,7 @@ void P2PNode::shutdown() {
   acceptor_.close(ignored);
   acceptRetry_.cancel();
   refusalLog_.cancel();
+  tick_.cancel();
   for (auto& slot : slots_) {
     slot->resolver.cancel();
     slot->socket.close(ignored);

@@ -68,6 +68,11 @@ struct P2PConfig {
   // Observers, called on the node's thread. Keep them short.
   std::function<void(const std::vector<Entry>&)> onAccepted;  // received from peers
   std::function<void(const PeerEvent&)> onPeerEvent;
+  // Called every `tickEvery` while run() goes (zero: never), so an observer
+  // can tell that the event loop still turns: a handler that blocks the
+  // loop delays the tick too.
+  std::chrono::milliseconds tickEvery{0};
+  std::function<void()> onTick;
   // One structured line per event; empty: stderr. Set a no-op to silence.
   std::function<void(std::string_view)> log;
 };
@@ -129,6 +134,7 @@ class P2PNode : private PeerHost {
   void redial(const SlotPtr& slot, const std::string& why);
   void addConnection(boost::asio::ip::tcp::socket socket, SlotPtr slot);
   void shutdown();
+  void tick();
 
   void onOpened(PeerConnection& conn) override;
   void onAccepted(PeerConnection& from, const std::vector<Entry>& entries) override;
@@ -165,6 +171,7 @@ class P2PNode : private PeerHost {
   std::map<PublicKey, int64_t> bannedKeys_;
   std::map<boost::asio::ip::address, int64_t> bannedAddresses_;
   boost::asio::steady_timer refusalLog_;  // logs the refusals held back
+  boost::asio::steady_timer tick_;        // config_.onTick
   int64_t refusalsLoggedAt_ = 0;          // clock ms of the last refusal line
   uint64_t refusalsUnlogged_ = 0;         // refusals since, not yet logged
   std::string lastRefusal_;               // the latest of them

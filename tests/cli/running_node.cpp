@@ -19,10 +19,23 @@ ProcessResult runCli(const std::vector<std::string>& args, const std::string& st
   return runProcess(argv, stdinPath);
 }
 
-RunningNode::RunningNode(const std::string& home, const std::string& logPath)
-    : home_(home),
-      logPath_(logPath),
-      process_({ALLMENNING_BINARY, "--home", home, "run"}, logPath) {}
+namespace {
+
+std::vector<std::string> runArgv(const std::string& home, const std::vector<std::string>& env,
+                                 const std::vector<std::string>& runArgs) {
+  std::vector<std::string> argv{"/usr/bin/env"};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.insert(argv.end(), {ALLMENNING_BINARY, "--home", home, "run"});
+  argv.insert(argv.end(), runArgs.begin(), runArgs.end());
+  return argv;
+}
+
+}  // namespace
+
+RunningNode::RunningNode(const std::string& home, const std::string& logPath,
+                         const std::vector<std::string>& env,
+                         const std::vector<std::string>& runArgs)
+    : home_(home), logPath_(logPath), process_(runArgv(home, env, runArgs), logPath) {}
 
 bool RunningNode::waitReady(std::chrono::milliseconds timeout) {
   auto end = std::chrono::steady_clock::now() + timeout;
@@ -39,9 +52,10 @@ bool RunningNode::waitReady(std::chrono::milliseconds timeout) {
 uint16_t RunningNode::port() const {
   std::smatch m;
   std::string text = log();
-  static const std::regex kListening(R"(INFO listening on \S+:(\d+) )");
+  // Plain lines ("INFO listening on") and journal lines ("<6>listening on").
+  static const std::regex kListening(R"((INFO |<6>)listening on \S+:(\d+) )");
   if (!std::regex_search(text, m, kListening)) return 0;
-  return static_cast<uint16_t>(std::stoi(m[1]));
+  return static_cast<uint16_t>(std::stoi(m[2]));
 }
 
 std::string RunningNode::log() const { return readFile(logPath_); }

@@ -20,7 +20,11 @@ ProcessResult runCli(const std::vector<std::string>& args, const std::string& st
 // destructor kills a child still running.
 class RunningNode {
  public:
-  RunningNode(const std::string& home, const std::string& logPath);
+  // `env` ("NAME=value") is added to the child's environment, and `runArgs`
+  // follow `run`.
+  RunningNode(const std::string& home, const std::string& logPath,
+              const std::vector<std::string>& env = {},
+              const std::vector<std::string>& runArgs = {});
 
   // Waits until the log shows the listening line and admin.sock answers.
   // False on timeout, or when the child exits first.
@@ -32,6 +36,8 @@ class RunningNode {
   // Sends `sig` and waits for the child to end; returns its exit code, or
   // -1 when a signal ended it.
   int stop(int sig);
+  // Sends `sig` without waiting.
+  void signal(int sig) { process_.kill(sig); }
 
  private:
   std::string home_;

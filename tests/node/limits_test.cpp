@@ -3,6 +3,9 @@
 #include "node/limits.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "node/home.h"
 #include "node/net/p2p_node.h"
@@ -90,6 +93,42 @@ TEST_F(LimitsTest, BadValuesAreRefusedByName) {
   EXPECT_NE(refusal("[limitz]\n").find("unknown section [limitz]"), std::string::npos);
   // The file is named, so the operator knows where to look.
   EXPECT_NE(refusal("[limits]\nmax_peers = 0\n").find("allmenning.toml"), std::string::npos);
+}
+
+TEST_F(LimitsTest, DescriptorsCountSessionsHandshakesTableFilesAndAReserve) {
+  Limits l = defaultLimits();
+  EXPECT_EQ(descriptorsNeeded(l), 64u + 32u + 256u + 64u);
+  l.maxPeers = 10'000;
+  l.maxHandshakes = 10'000;
+  // The largest config: the unit's LimitNOFILE=20480 covers it.
+  EXPECT_EQ(descriptorsNeeded(l), 20'320u);
+  EXPECT_LE(descriptorsNeeded(l), 20'480u);
+}
+
+// In a child process, so that the test's own limits stay as they were:
+// exit 0 when the soft limit was raised to `needed` and nothing was said,
+// 1 when it stopped at the hard limit and said so, naming both numbers.
+int raiseInChild(rlim_t soft, rlim_t hard, uint64_t needed) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    rlimit rl{soft, hard};
+    if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) ::_exit(3);
+    std::string said;
+    raiseDescriptorLimit(needed, [&](std::string_view line) { said = line; });
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur >= needed && said.empty()) ::_exit(0);
+    std::string expected = "limits event=descriptors_short allowed=" + std::to_string(hard) +
+                           " needed=" + std::to_string(needed);
+    ::_exit(rl.rlim_cur == hard && said.rfind(expected, 0) == 0 ? 1 : 2);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F(LimitsTest, RunRaisesItsSoftDescriptorLimitUpToTheHardOne) {
+  EXPECT_EQ(raiseInChild(100, 4096, 416), 0) << "raised from 100 to 416";
+  EXPECT_EQ(raiseInChild(100, 300, 416), 1) << "stopped at 300, and said so";
 }
 
 }  // namespace
