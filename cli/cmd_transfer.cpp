@@ -45,11 +45,17 @@ Status importOcds(Globals& g, Node& node, const std::string& file) {
           << report->releases << " releases (" << report->unchanged << " unchanged, "
           << report->withdrawn << " withdrawn, " << report->refused << " invalid)\n";
   for (const auto& e : report->errors) g.err() << "  " << e << "\n";
-  if (report->refused == 0) return Status::ok();
-  bool one = report->refused == 1;
-  return Status::invalid(std::to_string(report->refused) +
-                         (one ? " release was" : " releases were") +
-                         " invalid and not imported; the valid ones were");
+  if (report->noteCount > 0) {
+    g.err() << report->noteCount << (report->noteCount == 1 ? " field" : " fields")
+            << " dropped or shortened to fit the case format:\n";
+    for (const auto& n : report->notes) g.err() << "  " << n << "\n";
+  }
+  if (report->refused == 0 && report->conflicts == 0) return Status::ok();
+  bool one = report->refused + report->conflicts == 1;
+  return Status::invalid(std::to_string(report->refused) + " invalid, " +
+                         std::to_string(report->conflicts) +
+                         " in conflict: " + (one ? "not imported" : "none of them imported") +
+                         "; the other releases were");
 }
 
 }  // namespace
@@ -95,6 +101,11 @@ void addImport(CLI::App& app, Globals& g) {
       g.err() << "imported " << report->stored << " entries from " << report->lines << " lines ("
               << report->duplicates << " already present, " << report->refused << " refused)\n";
       for (const auto& e : report->errors) g.err() << "  " << g.asTyped(e) << "\n";
+      for (const auto& f : report->forks) g.err() << "  fork: " << f << "\n";
+      if (report->frozen > 0) {
+        return Status::refused(std::to_string(report->frozen) +
+                               " entries were not imported: their author is frozen after a fork");
+      }
       if (report->refused > 0) {
         return Status::refused(std::to_string(report->refused) +
                                " entries were refused by the chain rules");

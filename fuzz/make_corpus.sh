@@ -17,4 +17,6 @@ mkdir -p fuzz/corpus/fuzz_case_json
 for f in "$shared"/data/cases/*/*.json deploy/examples/*.json; do
   cp "$f" "fuzz/corpus/fuzz_case_json/$(basename "$f")"
 done
+mkdir -p fuzz/corpus/fuzz_ocds
+cp tests/data/ocds-process/*.json fuzz/corpus/fuzz_ocds/
 echo "make_corpus: $(find fuzz/corpus -type f | wc -l) seeds in fuzz/corpus"

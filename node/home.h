@@ -4,6 +4,7 @@
 //   <home>/key               Ed25519 secret key, 64 raw bytes, mode 0600
 //   <home>/db/               RocksDB
 //   <home>/intent            the last batch this key signed (node/intent.h)
+//   <home>/import-index/     scratch of a running jsonl import, removed when it ends
 #pragma once
 
 #include <memory>

@@ -41,19 +41,25 @@ struct PutResult {
 struct ImportReport {
   uint64_t lines = 0;
   uint64_t stored = 0;
-  uint64_t duplicates = 0;
-  uint64_t refused = 0;  // refused when applied (chain rules); listed in errors
+  uint64_t duplicates = 0;  // entries already stored, records equal to the live version
+  uint64_t refused = 0;     // refused when applied (chain rules); listed in errors
+  uint64_t frozen = 0;      // entries not stored because their author forked
   std::vector<std::string> errors;
+  std::vector<std::string> forks;  // each fork this import found and recorded
 };
 
 // What `import --format ocds` did.
 struct OcdsImportReport {
   uint64_t releases = 0;   // in the package
   uint64_t versions = 0;   // case versions stored
-  uint64_t unchanged = 0;  // releases equal to the case's current version
+  uint64_t unchanged = 0;  // releases whose version this node holds, or that change nothing
   uint64_t withdrawn = 0;  // cases retracted by a withdrawing release
-  uint64_t refused = 0;    // invalid releases; the first ones are in errors
+  uint64_t refused = 0;    // releases that give no case version; the first ones are in errors
+  uint64_t conflicts = 0;  // processes whose case here has versions the package lacks
   std::vector<std::string> errors;
+  // Fields dropped or shortened to fit the case rules (ocds::Package::notes).
+  std::vector<std::string> notes;
+  uint64_t noteCount = 0;
 };
 
 namespace search {
@@ -91,6 +97,10 @@ class Node {
   // may arrive later and the experience then shows under it.
   Result<PutResult> put(Kind kind, std::string_view json);
   Result<PutResult> putCase(std::string_view json) { return put(Kind::kCase, json); }
+  // The seq of the live version of (kind, key) when its payload is exactly
+  // `payload`: publishing it again would change nothing, so `put` and the
+  // imports of bare records write nothing for it. Nullopt otherwise.
+  Result<std::optional<uint64_t>> unchangedAt(Kind kind, const CaseKey& key, ByteView payload);
   // Publishes a retract of this node's live record (kind, key).
   Status retract(Kind kind, const CaseKey& key);
   Status retractCase(const CaseKey& key) { return retract(Kind::kCase, key); }
@@ -171,7 +181,6 @@ class Node {
        Clock clock);
   static Status createNode(const HomePaths& paths, const Config& config, const Clock& clock);
   Result<Head> recoverIntent(const Head& head);
-  Status checkImport(const std::string& path);
   Result<Json> entrySummary(const Entry& e);
   // A result row for `key`'s current version; with `text`, a snippet; with
   // `record`, the version's record too.

@@ -9,6 +9,7 @@
 #include "node/node.h"
 #include "protocol/case_json.h"
 #include "protocol/ocds.h"
+#include "protocol/ocds_package.h"
 #include "protocol/records.h"
 
 namespace allmenning {
@@ -18,7 +19,10 @@ namespace {
 constexpr uint64_t kMaxPackageBytes = uint64_t{512} << 20;
 constexpr size_t kMaxErrorsShown = 50;
 
-Result<Json> readPackage(const std::string& path) {
+// Versions authored together: one intent, one WriteBatch, one fsync each.
+constexpr size_t kOcdsBatch = 64;
+
+Result<std::string> readFile(const std::string& path) {
   std::error_code ec;
   uint64_t size = std::filesystem::file_size(path, ec);
   if (ec) return Status::invalid(path + ": " + ec.message());
@@ -30,66 +34,144 @@ Result<Json> readPackage(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   if (!in) return Status::invalid(path + ": cannot read it");
-  Json package = Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (package.is_discarded()) return Status::invalid(path + ": not valid JSON");
-  if (!package.is_object() || !package.contains("releases") || !package["releases"].is_array()) {
-    return Status::invalid(path + ": not an OCDS release package (no \"releases\" array)");
-  }
-  return package;
+  return text.str();
 }
 
-// One valid release, ready to apply.
-struct Release {
-  size_t index = 0;
-  std::string date;
-  std::string caseId;
-  bool withdraws = false;
-  Json record;
-};
-
-// Whether `record` is already one of the versions of `key`: importing the
-// same package twice then stores nothing new.
-Result<bool> holdsVersion(Node& node, const CaseKey& key, const Json& record) {
-  auto payload = caseFromJsonValue(record);
-  if (!payload.isOk()) return payload.status();
+// The versions this node holds of its own case `key`, oldest first: each
+// case entry's payload, or none for a retraction.
+Result<std::vector<std::optional<Bytes>>> heldVersions(Node& node, const CaseKey& key) {
+  std::vector<std::optional<Bytes>> held;
   auto seqs = node.store().caseVersions(key);
   if (!seqs.isOk()) return seqs.status();
   for (uint64_t seq : *seqs) {
     auto e = node.store().entry(key.author, seq);
     if (!e.isOk()) return e.status();
-    if (*e && (*e)->header.kind == Kind::kCase && (*e)->payload == *payload) return true;
+    if (!*e || !(*e)->payload) continue;
+    std::optional<Bytes> state;
+    if ((*e)->header.kind == Kind::kCase) state = (*e)->payload;
+    if (held.empty() || held.back() != state) held.push_back(std::move(state));
+  }
+  return held;
+}
+
+// A step still to apply, and the case it belongs to.
+struct Pending {
+  ocds::Step step;
+  std::string caseId;
+};
+
+void addAll(std::vector<std::string>& to, const std::vector<std::string>& from) {
+  for (const auto& m : from) {
+    if (to.size() < kMaxErrorsShown) to.push_back(m);
+  }
+}
+
+// Whether this node holds every version of `p` already as another
+// author's case: an export carries every author's cases the node holds,
+// and importing it back must not copy them into the node's own log. The
+// ocid of ours names the author by the first 16 hex digits of its key.
+Result<bool> heldUnderItsAuthor(Node& node, const ocds::Process& p, const ocds::Plan& plan) {
+  const size_t prefix = sizeof ocds::kOcidPrefix - 1;
+  if (!p.whole || p.ocid.size() < prefix + 16) return false;
+  const std::string author = p.ocid.substr(prefix, 16);
+  if (author == toHex(node.id()).substr(0, 16)) return false;
+  auto heads = node.store().heads();
+  if (!heads.isOk()) return heads.status();
+  for (const auto& [key, head] : *heads) {
+    if (toHex(key).compare(0, 16, author) != 0) continue;
+    auto held = heldVersions(node, CaseKey{key, p.caseId});
+    if (!held.isOk()) return held.status();
+    auto from = ocds::resumeAt(*held, plan.steps);
+    if (!held->empty() && from == plan.steps.size()) return true;
   }
   return false;
 }
 
-// Releases in date order, file order among equal dates: a package this
-// project wrote is replayed version by version as it was signed. Each version
-// is one durable put, so an interruption leaves whole versions only.
-Status applyReleases(Node& node, std::vector<Release> valid, OcdsImportReport& report,
-                     const std::function<void(const std::string&)>& stored) {
-  std::stable_sort(valid.begin(), valid.end(),
-                   [](const Release& a, const Release& b) { return a.date < b.date; });
-  for (const Release& r : valid) {
-    CaseKey key{node.id(), r.caseId};
-    if (r.withdraws) {
-      Status st = node.retractCase(key);
-      // Withdrawing what is absent or withdrawn already changes nothing.
-      bool noop = st.code() == Status::Code::kNotFound || st.code() == Status::Code::kRefused;
-      if (!st.isOk() && !noop) return st;
-      report.withdrawn += st.isOk();
+// The plan of `p` from where this node stands: from the start when it holds
+// a prefix of the package's versions (none, or an interrupted import), or
+// on top of its live version when a foreign package goes on from it (the
+// publisher's next releases, imported on their own). Nullopt when the
+// node's case has versions this package does not describe and cannot go
+// on from (this project's whole-case releases, or a retracted case).
+Result<std::optional<std::pair<ocds::Plan, size_t>>> planFor(Node& node,
+                                                             const ocds::Package& package,
+                                                             const ocds::Process& p) {
+  using Out = std::optional<std::pair<ocds::Plan, size_t>>;
+  ocds::Plan plan = ocds::planProcess(package, p);
+  auto elsewhere = heldUnderItsAuthor(node, p, plan);
+  if (!elsewhere.isOk()) return elsewhere.status();
+  if (*elsewhere) return Out({std::move(plan), plan.steps.size()});
+  auto held = heldVersions(node, CaseKey{node.id(), p.caseId});
+  if (!held.isOk()) return held.status();
+  auto from = ocds::resumeAt(*held, plan.steps);
+  // Releases that make no case on their own, or a first version other
+  // than the node's, go on from the live version when they can.
+  const bool goOn = !p.whole && !held->empty() && held->back() &&
+                    (!from || plan.refused > 0 || plan.steps.empty());
+  if (from && !goOn) return Out({std::move(plan), *from});
+  if (!goOn) return Out();
+  auto live = decodeCase(*held->back());
+  if (!live.isOk()) return live.status();
+  return Out({ocds::planProcess(package, p, &*live), 0});
+}
+
+// The steps this node does not hold yet, in release date order (package
+// order among equal dates), as the versions were signed where they came
+// from. `leftAlone` counts the releases of processes left as they are.
+Result<std::vector<Pending>> pendingSteps(Node& node, const ocds::Package& package,
+                                          OcdsImportReport& report, uint64_t& leftAlone) {
+  std::vector<Pending> out;
+  for (const ocds::Process& p : package.processes) {
+    auto planned = planFor(node, package, p);
+    if (!planned.isOk()) return planned.status();
+    if (!*planned) {
+      ++report.conflicts;
+      leftAlone += p.releases.size();
+      addAll(report.errors, {p.ocid + ": case " + caseRef(CaseKey{node.id(), p.caseId}) +
+                             " has versions this package does not hold; left as it is"});
       continue;
     }
-    auto held = holdsVersion(node, key, r.record);
-    if (!held.isOk()) return held.status();
-    auto put =
-        *held ? Result<PutResult>(PutResult{key, 0, true, {}}) : node.putCase(r.record.dump());
-    if (!put.isOk()) return put.status();
-    if (put->unchanged) {
-      ++report.unchanged;
-      continue;
+    auto& [plan, from] = **planned;
+    report.refused += plan.refused;
+    report.noteCount += plan.noteCount;
+    addAll(report.errors, plan.errors);
+    addAll(report.notes, plan.notes);
+    for (size_t i = from; i < plan.steps.size(); ++i) {
+      out.push_back({std::move(plan.steps[i]), p.caseId});
     }
-    ++report.versions;
-    stored(caseRef(key));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Pending& a, const Pending& b) {
+    if (a.step.date != b.step.date) return a.step.date < b.step.date;
+    return a.step.release < b.step.release;
+  });
+  return out;
+}
+
+// Authors the pending steps in durable batches; `stored` hears of each case
+// once its batch is on disk.
+Status applySteps(Node& node, const std::vector<Pending>& steps, OcdsImportReport& report,
+                  const std::function<void(const std::string&)>& stored) {
+  for (size_t begin = 0; begin < steps.size(); begin += kOcdsBatch) {
+    const size_t end = std::min(steps.size(), begin + kOcdsBatch);
+    std::vector<std::pair<Kind, Bytes>> records;
+    for (size_t i = begin; i < end; ++i) {
+      const ocds::Step& s = steps[i].step;
+      if (s.payload) {
+        records.emplace_back(Kind::kCase, *s.payload);
+      } else {
+        records.emplace_back(Kind::kRetract, encodeRetract(RetractRecord{steps[i].caseId, false}));
+      }
+    }
+    auto written = node.author(std::move(records));
+    if (!written.isOk()) return written.status();
+    for (size_t i = begin; i < end; ++i) {
+      if (steps[i].step.payload) {
+        ++report.versions;
+      } else {
+        ++report.withdrawn;
+      }
+      stored(caseRef(CaseKey{node.id(), steps[i].caseId}));
+    }
   }
   return Status::ok();
 }
@@ -139,42 +221,21 @@ Status Node::exportOcds(const std::function<Status(std::string_view)>& sink) {
 
 Result<OcdsImportReport> Node::importOcds(const std::string& path,
                                           const std::function<void(const std::string&)>& stored) {
-  auto package = readPackage(path);
-  if (!package.isOk()) return package.status();
+  auto text = readFile(path);
+  if (!text.isOk()) return text.status();
+  auto package = ocds::readPackage(*text);
+  if (!package.isOk()) return package.status().withContext(path);
+  std::string().swap(*text);  // the parsed package is all that is needed now
   OcdsImportReport report;
-  std::vector<Release> valid;
-  std::map<std::string, std::string> ocidOf;  // case id -> the ocid that claimed it
-  const Json& releases = (*package)["releases"];
-  for (size_t i = 0; i < releases.size(); ++i) {
-    const Json& r = releases[i];
-    std::string ocid = r.is_object() ? r.value("ocid", std::string()) : std::string();
-    auto error = [&](const std::string& why) {
-      if (report.errors.size() < kMaxErrorsShown) {
-        report.errors.push_back("releases[" + std::to_string(i) + "]" +
-                                (ocid.empty() ? "" : " (" + ocid + ")") + ": " + why);
-      }
-      ++report.refused;
-    };
-    auto record = ocds::recordOf(r);
-    if (!record.isOk()) {
-      error(record.status().message());
-      continue;
-    }
-    auto payload = caseFromJsonValue(*record);
-    if (!payload.isOk()) {
-      error(payload.status().message());
-      continue;
-    }
-    std::string caseId = (*record)["id"];
-    auto [it, fresh] = ocidOf.try_emplace(caseId, ocid);
-    if (!fresh && it->second != ocid) {
-      error("case id " + caseId + " is already taken by " + it->second + " in this package");
-      continue;
-    }
-    valid.push_back({i, r.value("date", std::string()), caseId, ocds::withdraws(r), *record});
-  }
-  report.releases = releases.size();
-  ALM_RETURN_IF_ERROR(applyReleases(*this, std::move(valid), report, stored));
+  report.releases = package->releases.size();
+  report.refused = package->refused;
+  report.errors = package->errors;
+  uint64_t leftAlone = 0;  // releases of the conflicting processes
+  auto steps = pendingSteps(*this, *package, report, leftAlone);
+  if (!steps.isOk()) return steps.status();
+  ALM_RETURN_IF_ERROR(applySteps(*this, *steps, report, stored));
+  report.unchanged =
+      report.releases - report.refused - leftAlone - report.versions - report.withdrawn;
   return report;
 }
 

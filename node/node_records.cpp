@@ -13,21 +13,29 @@ Result<PutResult> Node::put(Kind kind, std::string_view json) {
   if (!recordId.isOk()) return recordId.status();
   PutResult out{CaseKey{id(), *recordId}, 0, false, {}};
   if (kind == Kind::kExperience) ALM_RETURN_IF_ERROR(checkExperience(*payload, out.warning));
-  auto state = store_->recordState(kind, out.key);
-  if (!state.isOk()) return state.status();
-  if (*state && !(*state)->retracted) {
-    auto current = store_->entry(id(), (*state)->seq);
-    if (!current.isOk()) return current.status();
-    if (*current && (*current)->payload == *payload) {
-      out.seq = (*state)->seq;
-      out.unchanged = true;
-      return out;
-    }
+  auto current = unchangedAt(kind, out.key, *payload);
+  if (!current.isOk()) return current.status();
+  if (*current) {
+    out.seq = **current;
+    out.unchanged = true;
+    return out;
   }
   auto entries = author({{kind, std::move(*payload)}});
   if (!entries.isOk()) return entries.status();
   out.seq = entries->front().header.seq;
   return out;
+}
+
+Result<std::optional<uint64_t>> Node::unchangedAt(Kind kind, const CaseKey& key, ByteView payload) {
+  auto state = store_->recordState(kind, key);
+  if (!state.isOk()) return state.status();
+  if (!*state || (*state)->retracted) return std::optional<uint64_t>();
+  auto current = store_->entry(key.author, (*state)->seq);
+  if (!current.isOk()) return current.status();
+  const bool same = *current && (*current)->payload &&
+                    std::equal((*current)->payload->begin(), (*current)->payload->end(),
+                               payload.begin(), payload.end());
+  return same ? std::optional<uint64_t>((*state)->seq) : std::nullopt;
 }
 
 // The rules of an experience that depend on this node: whose case it is

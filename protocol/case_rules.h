@@ -12,7 +12,7 @@ namespace allmenning::rules {
 bool isValidOrgnr(std::string_view s);
 // Kommunenummer: exactly 4 digits.
 bool isValidKommunenummer(std::string_view s);
-// CPV code: DDDDDDDD-D.
+// CPV code: DDDDDDDD-D, or DDDDDDDD without its check digit.
 bool isValidCpv(std::string_view s);
 // Case, need and experience ids: [a-z0-9][a-z0-9-]{0,79}.
 bool isValidId(std::string_view s);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "protocol/case_rules.h"
+
 namespace allmenning::ocds {
 namespace {
 
@@ -127,6 +129,9 @@ Json tenderOf(const Json& record, bool retracted) {
 
 Json extensionOf(const Json& record) {
   Json ext = Json::object();
+  // The release's `language` says nb when the case says nothing; this says
+  // whether the case did, so the case reads back byte for byte.
+  if (record.contains("language")) ext["language"] = record["language"];
   for (const char* k : kExtensionFields) {
     if (record.contains(k)) ext[k] = record[k];
   }
@@ -162,12 +167,37 @@ Json releaseOf(const Json& record, const Version& v) {
   return r;
 }
 
+bool describesWholeCase(const Json& release) {
+  return release.is_object() && release.contains(kExtension) && release[kExtension].is_object();
+}
+
 bool withdraws(const Json& release) {
-  if (!release.is_object() || !release.contains("tag") || !release["tag"].is_array()) return false;
+  if (!describesWholeCase(release) || !release.contains("tag") || !release["tag"].is_array()) {
+    return false;
+  }
   const Json& tags = release["tag"];
   bool cancel = std::find(tags.begin(), tags.end(), Json("tenderCancellation")) != tags.end();
   return cancel && release.contains("tender") && release["tender"].is_object() &&
          str(release["tender"], "status") == "withdrawn";
+}
+
+std::string caseIdOfOcid(const std::string& ocid) {
+  // Ours: the prefix, 16 hex digits of the author, "-", the case id.
+  const size_t prefix = sizeof kOcidPrefix - 1;
+  if (ocid.size() > prefix + 17 && ocid.compare(0, prefix, kOcidPrefix) == 0 &&
+      ocid[prefix + 16] == '-') {
+    std::string tail = ocid.substr(prefix + 17);
+    if (rules::isValidId(tail)) return tail;
+  }
+  std::string id;
+  for (char c : ocid) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    bool plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (plain || (!id.empty() && id.back() != '-')) id += plain ? c : '-';
+    if (id.size() == 80) break;
+  }
+  while (!id.empty() && id.back() == '-') id.pop_back();
+  return id;
 }
 
 }  // namespace allmenning::ocds

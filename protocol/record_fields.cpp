@@ -100,7 +100,7 @@ TextResult checkDate(const Json& v, const std::string& p) {
   return matching(v, p, rules::isValidDate, "is not a date (YYYY-MM-DD)");
 }
 TextResult checkCpv(const Json& v, const std::string& p) {
-  return matching(v, p, rules::isValidCpv, "is not a CPV code (DDDDDDDD-D)");
+  return matching(v, p, rules::isValidCpv, "is not a CPV code (DDDDDDDD-D or DDDDDDDD)");
 }
 TextResult checkDoffin(const Json& v, const std::string& p) {
   return matching(v, p, rules::isValidDoffinId, "is not a Doffin notice id (YYYY-NNNNNN)");

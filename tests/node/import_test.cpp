@@ -2,6 +2,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <random>
+#include <tuple>
+
+#include "node/import_index.h"
 #include "node/node.h"
 #include "protocol/case_json.h"
 #include "protocol/records.h"
@@ -23,6 +28,7 @@ class ImportTest : public ::testing::Test {
     ASSERT_TRUE(n.isOk()) << n.status().message();
     node_ = std::move(*n);
     ASSERT_TRUE(node_->trustKey(other_->publicKey(), "Other").isOk());
+    ASSERT_TRUE(node_->trustKey(third_->publicKey(), "Third").isOk());
   }
 
   // A signed entry of `other_`'s log at `seq` after `prev`, as an export line.
@@ -61,6 +67,7 @@ class ImportTest : public ::testing::Test {
   Clock clock_ = [this] { return ++now_; };
   std::unique_ptr<Node> node_;
   std::unique_ptr<SecretKey> other_ = SecretKey::generate();
+  std::unique_ptr<SecretKey> third_ = SecretKey::generate();
 };
 
 TEST_F(ImportTest, ChainOfAnotherAuthorIsStoredUnchanged) {
@@ -75,16 +82,120 @@ TEST_F(ImportTest, ChainOfAnotherAuthorIsStoredUnchanged) {
   EXPECT_EQ(node_->store().head(other_->publicKey())->hash, h2);
 }
 
-TEST_F(ImportTest, ForkAnywhereInTheFileWritesNothing) {
+// A second entry at a seq proves the author equivocated: as from a peer,
+// the proof is stored and the author frozen, and the rest is imported.
+TEST_F(ImportTest, ForkInTheFileIsRecordedAndFreezesItsAuthor) {
+  Hash h1, h2b;
+  std::string text = line(1, Hash{}, Kind::kCase, casePayload("a"), &h1);
+  text += line(2, h1, Kind::kCase, casePayload("b"));
+  text += line(2, h1, Kind::kCase, casePayload("c"), &h2b);  // a second seq 2
+  text += line(3, h2b, Kind::kCase, casePayload("d"));       // on the second branch
+  text += lineOf(*third_, 1, Hash{}, Kind::kCase, casePayload("e"));
+  auto r = import(text);
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->stored, 3u);  // a, b and the third author's e
+  EXPECT_EQ(r->frozen, 2u);
+  ASSERT_EQ(r->forks.size(), 1u);
+  EXPECT_EQ(r->forks[0], "author " + toHex(other_->publicKey()) +
+                             " signed two entries at seq 2 (line 3): the fork proof is stored and "
+                             "the author frozen");
+  EXPECT_TRUE(node_->store().frozen(other_->publicKey()));
+  auto proof = node_->store().forkProof(other_->publicKey());
+  ASSERT_TRUE(proof.isOk() && proof->has_value());
+  EXPECT_EQ(otherHead(), 2u);
+  EXPECT_EQ(node_->store().head(third_->publicKey())->seq, 1u);
+}
+
+// The fork is against what the store holds, not within the file.
+TEST_F(ImportTest, ForkAgainstTheStoreIsRecorded) {
   Hash h1;
   std::string text = line(1, Hash{}, Kind::kCase, casePayload("a"), &h1);
   text += line(2, h1, Kind::kCase, casePayload("b"));
-  text += line(2, h1, Kind::kCase, casePayload("c"));  // a second seq 2
+  ASSERT_TRUE(import(text).isOk());
+  auto r = import(line(2, h1, Kind::kCase, casePayload("c")));
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->forks.size(), 1u);
+  EXPECT_TRUE(node_->store().frozen(other_->publicKey()));
+}
+
+// A bad line still imports nothing, and so records no proof either.
+TEST_F(ImportTest, ForkBesideAnInvalidLineWritesNothing) {
+  Hash h1;
+  std::string text = line(1, Hash{}, Kind::kCase, casePayload("a"), &h1);
+  text += line(2, h1, Kind::kCase, casePayload("b"));
+  text += line(2, h1, Kind::kCase, casePayload("c"));
+  text += "{\"header\": 1}\n";
   auto r = import(text);
   ASSERT_FALSE(r.isOk());
-  EXPECT_EQ(r.status().exitCode(), 2);
-  EXPECT_NE(r.status().message().find(":3: fork"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find(":4: entry has no payload"), std::string::npos)
+      << r.status().message();
+  EXPECT_FALSE(node_->store().frozen(other_->publicKey()));
   EXPECT_EQ(otherHead(), 0u);
+}
+
+// An author's entries in any order: they are checked and applied by seq.
+TEST_F(ImportTest, ReverseOrderedFileImportsWhole) {
+  Hash h1, h2;
+  std::string l1 = line(1, Hash{}, Kind::kCase, casePayload("a"), &h1);
+  std::string l2 = line(2, h1, Kind::kCase, casePayload("b"), &h2);
+  std::string l3 = line(3, h2, Kind::kCase, casePayload("c"));
+  std::string e1 = lineOf(*third_, 1, Hash{}, Kind::kCase, casePayload("e"));
+  auto r = import(l3 + e1 + l2 + l1);
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->stored, 4u);
+  EXPECT_EQ(otherHead(), 3u);
+  EXPECT_TRUE(node_->verify({}).isOk());
+}
+
+// Bare records imported twice, or again after an interruption, publish
+// each unchanged record once: the rule of `case put`.
+TEST_F(ImportTest, BareRecordsImportedAgainPublishNothingTwice) {
+  std::string first = testing::caseJson("a") + "\n" + testing::caseJson("b") + "\n";
+  std::string all = first + testing::caseJson("c") + "\n";
+  ASSERT_TRUE(import(first).isOk());  // as if the import of `all` had stopped here
+  uint64_t head = node_->store().head(node_->id())->seq;
+  auto r = import(all);
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->stored, 1u);
+  EXPECT_EQ(r->duplicates, 2u);
+  EXPECT_EQ(node_->store().head(node_->id())->seq, head + 1);
+  r = import(all + testing::caseJson("c") + "\n");  // and a repeat within one file
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->stored, 0u);
+  EXPECT_EQ(r->duplicates, 4u);
+  EXPECT_EQ(node_->store().head(node_->id())->seq, head + 1);
+}
+
+// The index spills sorted runs to disk and merges them: the order is the
+// same as in memory, whatever the file's order.
+TEST(LineIndexTest, RunsOnDiskMergeIntoOneOrder) {
+  TempDir dir;
+  std::mt19937 rng(testing::testSeed());
+  std::vector<IndexedLine> lines;
+  for (uint64_t n = 1; n <= 500; ++n) {
+    IndexedLine l{n % 7 != 0, {}, rng() % 50, n, n * 100};
+    if (l.entry) l.author[0] = static_cast<uint8_t>(rng() % 4);
+    lines.push_back(l);
+  }
+  std::shuffle(lines.begin(), lines.end(), rng);
+  for (size_t runLines : {size_t{1000}, size_t{3}}) {  // all in memory; 167 runs, merged twice
+    LineIndex index(dir / "index", runLines);
+    for (const auto& l : lines) ASSERT_TRUE(index.add(l).isOk());
+    ASSERT_TRUE(index.finish().isOk());
+    std::vector<IndexedLine> out;
+    ASSERT_TRUE(index
+                    .forEach([&](const IndexedLine& l) {
+                      out.push_back(l);
+                      return Status::ok();
+                    })
+                    .isOk());
+    ASSERT_EQ(out.size(), lines.size());
+    auto key = [](const IndexedLine& l) { return std::tuple(!l.entry, l.author, l.seq, l.line); };
+    for (size_t i = 1; i < out.size(); ++i) EXPECT_LT(key(out[i - 1]), key(out[i])) << i;
+    for (const auto& l : out) EXPECT_EQ(l.offset, l.line * 100);
+    EXPECT_EQ(std::filesystem::exists(dir / "index"), runLines == 3);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "index"));
 }
 
 TEST_F(ImportTest, GapWritesNothing) {

@@ -56,7 +56,9 @@ TEST(CaseRules, Kommunenummer) {
 TEST(CaseRules, Cpv) {
   EXPECT_TRUE(isValidCpv("45000000-7"));
   EXPECT_TRUE(isValidCpv("72212000-4"));
-  EXPECT_FALSE(isValidCpv("45000000"));
+  EXPECT_TRUE(isValidCpv("45000000"));  // without its check digit
+  EXPECT_FALSE(isValidCpv("4500000"));
+  EXPECT_FALSE(isValidCpv("450000000"));
   EXPECT_FALSE(isValidCpv("4500000-7"));
   EXPECT_FALSE(isValidCpv("45000000-"));
   EXPECT_FALSE(isValidCpv("45000000-77"));

@@ -150,7 +150,7 @@ inline std::vector<BadCase> badCases() {
        edit([](Json& j) { j["innovation_types"] = std::vector<std::string>(9, "other"); }),
        "innovation_types: must have at most 8 items (has 9)"},
       {"BadCpv", edit([](Json& j) { j["cpv"][0] = "4500000"; }),
-       R"(cpv[0]: "4500000" is not a CPV code (DDDDDDDD-D))"},
+       R"(cpv[0]: "4500000" is not a CPV code (DDDDDDDD-D or DDDDDDDD))"},
       {"EmptyCpvList", edit([](Json& j) { j["cpv"] = Json::array(); }), "cpv: must not be empty"},
       {"BadSector", edit([](Json& j) { j["sector"] = "farming"; }),
        R"(sector: "farming" is not one of health-care, building, transport)"},

@@ -70,7 +70,7 @@ std::vector<BadRecord> badRecords() {
       {"NeedNeedTooLong", need, [](Json& j) { j["need"] = std::string(20001, 'n'); },
        "need: must be at most 20000 characters long (has 20001)"},
       {"NeedBadCpv", need, [](Json& j) { j["cpv"][1] = "3829000-4"; },
-       R"(cpv[1]: "3829000-4" is not a CPV code (DDDDDDDD-D))"},
+       R"(cpv[1]: "3829000-4" is not a CPV code (DDDDDDDD-D or DDDDDDDD))"},
       {"NeedDuplicateCpv", need, [](Json& j) { j["cpv"][1] = "90700000-4"; },
        R"(cpv[1]: "90700000-4" is listed twice)"},
       {"NeedEmptyCpvList", need, [](Json& j) { j["cpv"] = Json::array(); },
