@@ -113,7 +113,19 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& c
     ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), node->config_.name));
   }
   ALM_RETURN_IF_ERROR(node->attachIndex(progress));
+  node->commitLeftoverIntent();
   return node;
+}
+
+// A batch signed just before a crash is committed as the node opens, before
+// any command reads the log to decide what to write: `case put` and import
+// skip a record equal to the live version, and must see the version whose
+// seq is already claimed. Whatever stops the commit here (a damaged intent, a
+// database that lost entries, a full disk) is left for author() to report,
+// so commands that only read still work on such a node.
+void Node::commitLeftoverIntent() {
+  auto head = store_->head(id());
+  if (head.isOk()) (void)recoverIntent(*head);
 }
 
 // Reconciles the last signed batch (the intent) with the database before

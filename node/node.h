@@ -181,6 +181,7 @@ class Node {
        Clock clock);
   static Status createNode(const HomePaths& paths, const Config& config, const Clock& clock);
   Result<Head> recoverIntent(const Head& head);
+  void commitLeftoverIntent();
   Result<Json> entrySummary(const Entry& e);
   // A result row for `key`'s current version; with `text`, a snippet; with
   // `record`, the version's record too.

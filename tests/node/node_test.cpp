@@ -186,6 +186,25 @@ TEST_F(NodeTest, IntentOfAnUncommittedBatchIsCommittedNotResigned) {
   EXPECT_TRUE(node->verify({}).isOk());
 }
 
+// A command that runs after such a crash sees the batch as stored: putting
+// the same record again (a re-run of an interrupted import, a retried put)
+// publishes no second version of it.
+TEST_F(NodeTest, BatchSignedBeforeACrashIsLiveForTheNextPut) {
+  backupDb(home(), dir_ / "db-backup");
+  {
+    auto node = open();
+    ASSERT_TRUE(node->putCase(testing::caseJson("second")).isOk());  // seq 2
+  }
+  restoreDb(home(), dir_ / "db-backup");
+  auto node = open();
+  EXPECT_TRUE(node->showCase(CaseKey{node->id(), "second"}, false).isOk());
+  auto r = node->putCase(testing::caseJson("second"));
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_TRUE(r->unchanged);
+  EXPECT_EQ(r->seq, 2u);
+  EXPECT_EQ(node->store().head(node->id())->seq, 2u);
+}
+
 // The intent lives outside the database, so a database restored from an
 // older copy, or one that lost entries, is noticed: signing again would fork.
 TEST_F(NodeTest, DatabaseMoreThanOneBatchBehindStopsAuthoring) {
