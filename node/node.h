@@ -74,10 +74,11 @@ class Node {
   // Creates <home>: config, key and database, and publishes the profile entry
   // (seq 1) that names this body. Refuses a home that already has a key.
   static Status init(const std::string& home, const InitOptions& options, const Clock& clock);
-  // Opens the node in `home`. A missing, outdated or damaged search index is
-  // rebuilt here (a damaged one is set aside first), and one that lags the
-  // database catches up, reporting to `progress`; so is one found damaged
-  // later, while the node runs.
+  // Opens the node in `home`. Refuses a key file that is not the database's
+  // own key (node/own_key.h) before anything is written. A missing, outdated
+  // or damaged search index is rebuilt here (a damaged one is set aside
+  // first), and one that lags the database catches up, reporting to
+  // `progress`; so is one found damaged later, while the node runs.
   static Result<std::unique_ptr<Node>> open(const std::string& home, const Clock& clock,
                                             const Progress& progress = {});
   ~Node();

@@ -199,6 +199,29 @@ Status Store::checkMeta(const std::string& dir, Mode mode) {
   return Status::ok();
 }
 
+Result<std::optional<PublicKey>> Store::authorKey() const {
+  auto v = get(cf_->meta, "author");
+  if (!v.isOk()) return v.status();
+  if (!*v) return std::optional<PublicKey>();
+  auto key = toFixed<32>(view(**v));
+  if (!key) return Status::corruption("meta: malformed author key");
+  return std::optional<PublicKey>(*key);
+}
+
+Status Store::recordAuthorKey(const PublicKey& key) {
+  std::lock_guard writer(writeMu_);
+  auto recorded = authorKey();
+  if (!recorded.isOk()) return recorded.status();
+  if (*recorded) {
+    if (**recorded == key) return Status::ok();
+    return Status::refused("database " + db_->GetName() + " already records author key " +
+                           toHex(**recorded) + ", not " + toHex(key));
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(cf_->meta, "author", keys::author(key));
+  return writeBatch(*db_, batch, /*sync=*/true, "writing the author key");
+}
+
 Result<std::optional<std::string>> Store::get(rocksdb::ColumnFamilyHandle* cf,
                                               const std::string& key) const {
   std::string value;
