@@ -1,5 +1,5 @@
-// What a home's files do across commands: the database refuses a key file
-// from another node.
+// What a home's files do across many commands: the database refuses a key
+// file from another node, and repeated commands leave no files behind.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -60,6 +60,42 @@ TEST(HomeFilesTest, AKeyFileFromAnotherNodeIsRefused) {
   EXPECT_EQ(cli(a, {"export", "--format", "jsonl"}).out, exported);
   auto trusted = cli(a, {"--json", "trust", "list"});
   EXPECT_EQ(trusted.out.find(idB), std::string::npos) << trusted.out;
+}
+
+// RocksDB starts a new log file at every open, and kept every one that
+// stayed empty: a home grew by a file with every command that only read.
+TEST(HomeFilesTest, RepeatedCommandsLeaveABoundedNumberOfFilesInTheDatabase) {
+  TempDir dir;
+  std::string home = dir / "home";
+  initHome(home, "Lom kommune");
+  auto count = [&](bool logsOnly) {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(home + "/db")) {
+      n += !logsOnly || e.path().extension() == ".log";
+    }
+    return n;
+  };
+  std::string file = dir / "case.json";
+  writeFile(file, testing::caseJson("sak"));
+  ASSERT_EQ(cli(home, {"case", "put", file}).exitCode, 0);
+  ASSERT_EQ(cli(home, {"id"}).exitCode, 0);  // its open stores what the put logged
+  const std::vector<std::vector<std::string>> reads = {
+      {"id"}, {"search"}, {"case", "show", "sak"}, {"status"}, {"trust", "list"}};
+  size_t before = count(false);
+  for (int i = 0; i < 20; ++i) {
+    const auto& c = reads[i % reads.size()];
+    auto r = cli(home, c);
+    ASSERT_EQ(r.exitCode, 0) << describe(r);
+    EXPECT_LE(count(true), 2u) << "after " << i + 1 << " commands";
+  }
+  EXPECT_LE(count(false), before + 1);
+  // A command that writes leaves no log file behind either.
+  for (int i = 0; i < 5; ++i) {
+    writeFile(file, testing::caseJson("sak-" + std::to_string(i)));
+    ASSERT_EQ(cli(home, {"case", "put", file}).exitCode, 0);
+    ASSERT_EQ(cli(home, {"id"}).exitCode, 0);
+    EXPECT_LE(count(true), 2u);
+  }
 }
 
 }  // namespace
