@@ -124,7 +124,7 @@ class Node {
   // Rebuilds <home>/search from the database.
   Status reindex(const Progress& progress);
 
-  // Writes every entry as one JSON line (docs/cli.md, "jsonl").
+  // Writes every entry as one JSON line (README.md, "Command line": export).
   Status exportJsonl(const std::function<Status(std::string_view line)>& sink);
   Status exportJsonl(std::ostream& out);
   // Imports a jsonl file. Lines holding a signed entry are verified and
