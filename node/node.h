@@ -116,7 +116,9 @@ class Node {
   // Calls `fn` with every live need this node holds (any author) and its
   // record, in key order. Stops at the first non-ok status and returns it.
   Status forEachNeed(const std::function<Status(const CaseKey&, const Json& record)>& fn);
-  // One row per match: case ref, title, author name, procedure, status, updated.
+  // The page of matches filter.offset and filter.limit pick, as `search
+  // --json` prints it: {total, offset, cases: [row...]}, each row with case
+  // ref, title, author name, trust, procedure, status and updated.
   Result<Json> search(const SearchFilter& filter);
   // Cases that answer a need record (title, need, cpv, sector, procedure),
   // best first, each with its score and why it was chosen (node_match.cpp).
