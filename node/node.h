@@ -26,6 +26,14 @@ using Json = nlohmann::ordered_json;
 using Clock = std::function<int64_t()>;
 Clock systemClock();
 
+// What `need list` and `need search` keep: every set field must match.
+struct NeedFilter {
+  std::string text;       // words the title or need text holds, as search matches cases
+  std::string cpvPrefix;  // a CPV code of the need starts with it
+  std::string sector;
+  std::optional<PublicKey> author;
+};
+
 struct InitOptions {
   Config config;
 };
@@ -113,6 +121,14 @@ class Node {
   // The record of the live need `key`, as its JSON; not found when this node
   // holds no such need or it is retracted.
   Result<Json> needRecord(const CaseKey& key);
+  // Every live need this node holds that `filter` keeps, in key order
+  // (author, then id), as rows {need, title, author, authorName, trust,
+  // sector, cpv, updated} (node_needs.cpp).
+  Result<Json> listNeeds(const NeedFilter& filter);
+  // The experience as `experience show --json` prints it: what showNeed
+  // gives for a need, and `about`: the case it is about ({case, title}),
+  // null when this node holds no live case of that ref.
+  Result<Json> showExperience(const CaseKey& key);
   // Calls `fn` with every live need this node holds (any author) and its
   // record, in key order. Stops at the first non-ok status and returns it.
   Status forEachNeed(const std::function<Status(const CaseKey&, const Json& record)>& fn);
