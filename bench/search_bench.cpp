@@ -138,9 +138,10 @@ void queries(search::SearchIndex& idx) {
     std::string text =
         std::string(kWords[gen.pick(kWordCount)]) + " " + kWords[gen.pick(kWordCount)];
     auto start = Clock::now();
-    auto r = idx.query(text, f, std::nullopt, 20);
+    f.limit = 20;
+    auto r = idx.query(text, f);
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    if (r.isOk()) hits += r->size();
+    if (r.isOk()) hits += r->items.size();
   }
   std::sort(ms.begin(), ms.end());
   std::printf(

@@ -2,6 +2,8 @@
 // own argv (main.cpp) and for a command sent to a running node (cmd_run.cpp).
 #include <kj/exception.h>
 
+#include <cerrno>
+
 #include "cli/cli.h"
 
 namespace allmenning::cli {
@@ -29,7 +31,20 @@ void buildApp(CLI::App& app, Globals& g) {
   addStatus(app, g);
 }
 
-int runCli(CLI::App& app, Globals& g, int argc, const char* const* argv) {
+namespace {
+
+// Every command's output ends here: a write error on stdout (a full disk, a
+// closed pipe) fails a command that had succeeded, and says so. A command
+// that failed already keeps its own exit status and message.
+int checkOutput(Globals& g, int code) {
+  errno = 0;
+  g.out().flush();
+  if (g.out() || code != 0) return code;
+  g.err() << "allmenning: " << outputError() << "\n";
+  return 1;
+}
+
+int parseAndRun(CLI::App& app, Globals& g, int argc, const char* const* argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -45,6 +60,12 @@ int runCli(CLI::App& app, Globals& g, int argc, const char* const* argv) {
     return 1;
   }
   return g.exitCode;
+}
+
+}  // namespace
+
+int runCli(CLI::App& app, Globals& g, int argc, const char* const* argv) {
+  return checkOutput(g, parseAndRun(app, g, argc, argv));
 }
 
 }  // namespace allmenning::cli

@@ -65,6 +65,9 @@ void buildApp(CLI::App& app, Globals& g);
 // printed to g's streams.
 int runCli(CLI::App& app, Globals& g, int argc, const char* const* argv);
 
+// "writing to standard output: <reason>", the reason from errno: the
+// message of a failed write to g.out().
+std::string outputError();
 // Prints "allmenning: <message>" on g.err() and returns the exit code.
 int fail(Globals& g, const Status& status);
 // Opens the database in g.home directly. Another process may hold its lock

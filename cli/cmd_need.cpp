@@ -1,8 +1,10 @@
-// allmenning need put | show | retract, and allmenning experience put | retract
+// allmenning need put | show | list | search | match | retract, and
+// allmenning experience put | show | retract
 #include <cstdio>
 
 #include "cli/cli.h"
 #include "cli/record_cmds.h"
+#include "protocol/case_rules.h"
 
 namespace allmenning::cli {
 namespace {
@@ -18,6 +20,98 @@ void addNeedShow(CLI::App& group, Globals& g) {
       auto n = node.showNeed(*key);
       if (!n.isOk()) return n.status();
       g.json ? printJson(g, *n) : printRecord(g.out(), *n, "need");
+      return Status::ok();
+    });
+  });
+}
+
+struct NeedArgs {
+  NeedFilter filter;
+  std::string author;
+  std::vector<std::string> words;  // joined into filter.text
+};
+
+Status checkNeedArgs(NeedArgs& a) {
+  const std::string& cpv = a.filter.cpvPrefix;
+  if (!cpv.empty() && (cpv.size() > 10 || cpv.find_first_not_of("0123456789-") != cpv.npos)) {
+    return Status::invalid("--cpv: \"" + cpv + "\" is not a CPV code prefix (digits, DDDDDDDD-D)");
+  }
+  if (!a.author.empty()) {
+    auto key = fromHexFixed<32>(a.author);
+    if (!key) return Status::invalid("--author: must be 64 hex digits");
+    a.filter.author = *key;
+  }
+  a.filter.text.clear();
+  for (const auto& w : a.words) a.filter.text += (a.filter.text.empty() ? "" : " ") + w;
+  return Status::ok();
+}
+
+void printNeeds(std::ostream& out, const Json& rows) {
+  for (const auto& r : rows) {
+    std::string who = (r["authorName"].is_null() ? r["author"].get<std::string>().substr(0, 16)
+                                                 : r["authorName"].get<std::string>()) +
+                      " (" + (r["trust"] == "self" ? "this node" : r["trust"].get<std::string>()) +
+                      ")";
+    std::string sector = r["sector"].is_null() ? "no sector" : r["sector"].get<std::string>();
+    out << r["need"].get<std::string>() << "\n    " << r["title"].get<std::string>() << "\n    "
+        << who << " | " << sector << " | updated " << r["updated"].get<std::string>() << "\n";
+  }
+  out << rows.size() << (rows.size() == 1 ? " need\n" : " needs\n");
+}
+
+// `need list` and `need search`: the same filters; search also takes words.
+void addNeedFind(CLI::App& group, Globals& g, bool withWords) {
+  auto* cmd = withWords
+                  ? group.add_subcommand("search",
+                                         "Find live needs, of every author this node holds, by "
+                                         "the words of their title and text")
+                  : group.add_subcommand("list",
+                                         "List the live needs of every author this node "
+                                         "holds (yours and your peers')");
+  auto a = std::make_shared<NeedArgs>();
+  if (withWords) {
+    cmd->add_option("TEXT", a->words,
+                    "Words every result's title or need text contains, in any inflection or as "
+                    "the last part of a compound")
+        ->required();
+  }
+  cmd->add_option("--cpv", a->filter.cpvPrefix, "CPV code prefix, e.g. 72 or 72000000-5");
+  cmd->add_option("--sector", a->filter.sector, "Sector code")
+      ->check(CLI::IsMember(rules::sectorCodes()));
+  cmd->add_option("--author", a->author, "Author public key (64 hex)");
+  cmd->callback([&g, a] {
+    withNode(g, [&](Node& node) -> Status {
+      ALM_RETURN_IF_ERROR(checkNeedArgs(*a));
+      auto rows = node.listNeeds(a->filter);
+      if (!rows.isOk()) return rows.status();
+      g.json ? printJson(g, *rows) : printNeeds(g.out(), *rows);
+      return Status::ok();
+    });
+  });
+}
+
+void addExperienceShow(CLI::App& group, Globals& g) {
+  auto* show = group.add_subcommand(
+      "show", "Show an experience in full, who signed it, whether it verifies, and its case");
+  auto ref = std::make_shared<std::string>();
+  show->add_option("ID", *ref, "<author-hex>/<id>, or <id> for this node's own experience")
+      ->required();
+  show->callback([&g, ref] {
+    withNode(g, [&](Node& node) -> Status {
+      auto key = node.parseCaseRef(*ref, Kind::kExperience);
+      if (!key.isOk()) return key.status();
+      auto e = node.showExperience(*key);
+      if (!e.isOk()) return e.status();
+      if (g.json) {
+        printJson(g, *e);
+        return Status::ok();
+      }
+      printRecord(g.out(), *e, "experience");
+      const Json& about = (*e)["about"];
+      g.out() << "\nabout            "
+              << (about.is_null() ? "a case this node does not hold (or holds retracted)"
+                                  : about["title"].get<std::string>())
+              << "\n";
       return Status::ok();
     });
   });
@@ -83,17 +177,22 @@ void addNeedMatch(CLI::App& group, Globals& g) {
 void addNeed(CLI::App& app, Globals& g) {
   auto& group =
       addGroup(app, "need",
-               "Publish, show and retract needs: what a body looks for (\"who has done this?\")");
+               "Publish, show, list, search, match and retract needs: what a body looks for "
+               "(\"who has done this?\")");
   addPut(group, g, Kind::kNeed, "docs/needs.md");
   addNeedShow(group, g);
+  addNeedFind(group, g, false);
+  addNeedFind(group, g, true);
   addNeedMatch(group, g);
   addRetract(group, g, Kind::kNeed);
 }
 
 void addExperience(CLI::App& app, Globals& g) {
   auto& group = addGroup(app, "experience",
-                         "Publish and retract experiences: reports on reusing another body's case");
+                         "Publish, show and retract experiences: reports on reusing another body's "
+                         "case");
   addPut(group, g, Kind::kExperience, "docs/needs.md");
+  addExperienceShow(group, g);
   addRetract(group, g, Kind::kExperience);
 }
 

@@ -37,6 +37,16 @@ void addPeerRemove(CLI::App& group, Globals& g) {
   });
 }
 
+// "connected", or why not, as far as the dialer knows.
+std::string peerState(const Json& p, bool running) {
+  if (!running) return "node not running";
+  if (p["connected"].get<bool>()) return "connected";
+  std::string out = "not connected";
+  if (!p["lastError"].is_null()) out += ": " + p["lastError"].get<std::string>();
+  if (p["inbound"].get<bool>()) out += " (the peer is connected to us, from its side)";
+  return out;
+}
+
 }  // namespace
 
 void addPeer(CLI::App& app, Globals& g) {
@@ -57,10 +67,7 @@ void addPeer(CLI::App& app, Globals& g) {
       }
       for (const auto& p : (*s)["peers"]) {
         g.out() << p["key"].get<std::string>() << "  " << p["address"].get<std::string>() << "  "
-                << (p["connected"].get<bool>()            ? "connected"
-                    : (*s)["node"]["running"].get<bool>() ? "not connected"
-                                                          : "node not running")
-                << "\n";
+                << peerState(p, (*s)["node"]["running"].get<bool>()) << "\n";
       }
       return Status::ok();
     });

@@ -34,7 +34,20 @@ Status checkArgs(SearchArgs& a) {
   return Status::ok();
 }
 
-void printRows(std::ostream& out, const Json& rows) {
+// "2 cases" when the page holds every match; else which part of how many
+// it is, and the option that shows the next part.
+std::string countLine(size_t shown, size_t total, size_t offset) {
+  if (offset == 0 && shown == total)
+    return std::to_string(total) + (total == 1 ? " case" : " cases");
+  std::string line = std::to_string(shown) + " of " + std::to_string(total) + " cases";
+  if (shown == 0) return line + " (--offset " + std::to_string(offset) + " is past the last)";
+  line += " (" + std::to_string(offset + 1) + " to " + std::to_string(offset + shown) + ")";
+  if (offset + shown < total) line += "; more with --offset " + std::to_string(offset + shown);
+  return line;
+}
+
+void printRows(std::ostream& out, const Json& page) {
+  const Json& rows = page["cases"];
   for (const auto& r : rows) {
     // The name is what the author says of itself; the trust says why it is here.
     std::string who = (r["authorName"].is_null() ? r["author"].get<std::string>().substr(0, 16)
@@ -49,7 +62,7 @@ void printRows(std::ostream& out, const Json& rows) {
       out << "    " << r["snippet"].get<std::string>() << "\n";
     }
   }
-  out << rows.size() << (rows.size() == 1 ? " case\n" : " cases\n");
+  out << countLine(rows.size(), page["total"].get<size_t>(), page["offset"].get<size_t>()) << "\n";
 }
 
 }  // namespace
@@ -76,6 +89,9 @@ void addSearch(CLI::App& app, Globals& g) {
   cmd->add_option("--limit", a->filter.limit, "Most results to show")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
+  cmd->add_option("--offset", a->filter.offset,
+                  "Results to skip first, for the next page (the count line names it)")
+      ->check(CLI::Range(0, 100000000));
   cmd->callback([&g, a] {
     withNode(g, [&](Node& node) -> Status {
       ALM_RETURN_IF_ERROR(checkArgs(*a));

@@ -1,4 +1,5 @@
 // allmenning export | import
+#include <cerrno>
 #include <set>
 
 #include "cli/cli.h"
@@ -24,13 +25,19 @@ Status exportToFile(Node& node, const std::string& format, const std::string& pa
   return (*file)->commit();
 }
 
+// Stops at the first failed write, so a full disk is not fed the rest.
 Status exportToStream(Node& node, const std::string& format, std::ostream& out) {
-  Status st = exportTo(node, format, [&](std::string_view text) {
+  auto written = [&out] {
+    return out ? Status::ok() : Status::ioError("export: " + outputError());
+  };
+  ALM_RETURN_IF_ERROR(exportTo(node, format, [&](std::string_view text) {
+    errno = 0;
     out << text;
-    return out ? Status::ok() : Status::ioError("writing export");
-  });
+    return written();
+  }));
+  errno = 0;
   out.flush();
-  return st.isOk() && !out ? Status::ioError("writing export") : st;
+  return written();
 }
 
 Status importOcds(Globals& g, Node& node, const std::string& file) {
@@ -70,10 +77,14 @@ void addExport(CLI::App& app, Globals& g) {
                   "release per case version (docs/ocds.md)")
       ->required()
       ->check(CLI::IsMember(kFormats));
-  cmd->add_option("-o,--output", *output, "Write to FILE (atomically) instead of stdout");
+  cmd->add_option("-o,--output", *output,
+                  "Write to FILE (atomically; a new path or a regular file, never a device, FIFO "
+                  "or link) instead of stdout; - is stdout");
   cmd->callback([&g, format, output] {
     withNode(g, [&](Node& node) -> Status {
-      if (!output->empty()) return exportToFile(node, *format, g.path(*output));
+      if (!output->empty() && *output != "-") {
+        return exportToFile(node, *format, g.path(*output));
+      }
       return exportToStream(node, *format, g.out());
     });
   });

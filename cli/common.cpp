@@ -63,6 +63,11 @@ std::string Globals::asTyped(std::string message) const {
   return message;
 }
 
+std::string outputError() {
+  return std::string("writing to standard output: ") +
+         (errno != 0 ? std::strerror(errno) : "the write failed");
+}
+
 int fail(Globals& g, const Status& status) {
   g.err() << "allmenning: " << g.asTyped(status.message()) << "\n";
   return status.exitCode();

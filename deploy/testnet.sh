@@ -194,7 +194,7 @@ for node in nodes:
     for other, (key, seq) in own.items():
         if heads[node].get(key, 0) < seq:
             print(f"{node} has {other} up to seq {heads[node].get(key, 0)} of {seq}")
-    found = len(ask(node, "search", "--limit", "10000"))
+    found = ask(node, "search", "--limit", "1")["total"]
     if found != want:
         print(f"{node} finds {found} of {want} cases")
 EOF_PY

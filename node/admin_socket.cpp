@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <ostream>
 #include <streambuf>
+#include <thread>
 
 namespace allmenning {
 namespace {
@@ -97,6 +98,14 @@ class AdminServer::Connection {
       received_ += static_cast<size_t>(got);
     }
     return Status::ok();
+  }
+
+  // True once the client has closed its end: it will read no reply.
+  bool gone() {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    char byte;
+    return ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
   }
 
   void write(std::string_view data) {
@@ -236,18 +245,85 @@ void AdminServer::serve() {
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) {
       log("admin event=poll_failed error=\"" + std::string(std::strerror(errno)) + "\"");
-      return;
+      break;
     }
-    if (fds[1].revents != 0 || stopping_) return;
+    if (fds[1].revents != 0 || stopping_) break;
     int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) continue;  // the client gave up before we accepted, or out of fds
-    handle(fd);
-    ::close(fd);
+    startConnection(fd);
   }
+  // The connection threads use this server: it must outlive them.
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [this] { return active_ == 0; });
 }
 
-Result<AdminRequest> AdminServer::readRequest(Connection& conn) {
-  auto deadline = SteadyClock::now() + options_.timeout;
+void AdminServer::startConnection(int fd) {
+  {
+    std::lock_guard lock(mu_);
+    if (active_ < options_.maxClients) {
+      ++active_;
+      // Detached: serve() waits for active_ to come back to 0 before it
+      // returns, and the thread touches nothing of the server after that.
+      std::thread([this, fd] {
+        handle(fd);
+        ::close(fd);
+        std::lock_guard done(mu_);
+        --active_;
+        idle_.notify_all();
+      }).detach();
+      return;
+    }
+  }
+  log("admin event=busy clients=" + std::to_string(options_.maxClients));
+  constexpr auto kBusyWait = std::chrono::milliseconds(100);
+  Connection conn(fd, wakeRead_, kBusyWait);
+  // Read what the client sends first, so closing with its request unread
+  // does not reset the connection before it reads the answer.
+  (void)readRequest(conn, SteadyClock::now() + kBusyWait);
+  conn.write(encodeFrame(FrameType::kStderr, "allmenning: the running node is serving " +
+                                                 std::to_string(options_.maxClients) +
+                                                 " admin connections already; try again\n"));
+  conn.write(encodeExitFrame(1));
+  ::close(fd);
+}
+
+namespace {
+
+// A command line as a user would type it, cut to a readable length.
+std::string commandText(const std::vector<std::string>& argv) {
+  constexpr size_t kMaxBytes = 80;
+  std::string out;
+  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+  return out.size() > kMaxBytes ? out.substr(0, kMaxBytes) + "..." : out;
+}
+
+}  // namespace
+
+Result<std::unique_lock<std::timed_mutex>> AdminServer::awaitTurn(
+    Connection& conn, const std::vector<std::string>& argv) {
+  // A command that is about to end does not make the next one say it waits.
+  constexpr auto kQuietWait = std::chrono::milliseconds(200);
+  std::unique_lock turn(turn_, kQuietWait);
+  if (!turn) {
+    std::string other;
+    {
+      std::lock_guard lock(mu_);
+      other = running_;
+    }
+    conn.write(encodeFrame(
+        FrameType::kStderr,
+        "allmenning: waiting for the running node to finish another command (" + other + ")\n"));
+    while (!turn.try_lock_for(std::chrono::milliseconds(100))) {
+      if (stopping_) return Status::refused("the node is stopping");
+      if (conn.gone()) return Status::notFound("the client left while it waited");
+    }
+  }
+  std::lock_guard lock(mu_);
+  running_ = commandText(argv);
+  return turn;
+}
+
+Result<AdminRequest> AdminServer::readRequest(Connection& conn, SteadyClock::time_point deadline) {
   std::string header;
   ALM_RETURN_IF_ERROR(conn.read(kRequestHeaderBytes, header, deadline));
   auto length = decodeRequestHeader(header, options_.limits);
@@ -262,7 +338,7 @@ Result<AdminRequest> AdminServer::readRequest(Connection& conn) {
 // the server then goes on with the next client.
 void AdminServer::handle(int fd) {
   Connection conn(fd, wakeRead_, options_.timeout);
-  auto request = readRequest(conn);
+  auto request = readRequest(conn, SteadyClock::now() + options_.timeout);
   // A connection closed before its first byte is a probe: `run` checking
   // whether a node answers, or a client that gave up. Nothing to say.
   if (request.status().code() == Status::Code::kNotFound) return;
@@ -284,6 +360,13 @@ void AdminServer::handle(int fd) {
   std::ostream out(&outBuf);
   std::ostream err(&errBuf);
   err.setf(std::ios::unitbuf);  // like std::cerr: progress lines arrive as written
+  auto turn = awaitTurn(conn, request->argv);
+  if (turn.status().code() == Status::Code::kNotFound) return;  // nobody to tell
+  if (!turn.isOk()) {
+    err << "allmenning: " << turn.status().message() << "\n";
+    conn.write(encodeExitFrame(1));
+    return;
+  }
   int code = 1;
   // The handler reports failures as exit codes; anything thrown is a bug,
   // and it must not take the node down.
@@ -296,6 +379,7 @@ void AdminServer::handle(int fd) {
   }
   out.flush();
   err.flush();
+  turn->unlock();  // before the client learns the command ended
   conn.write(encodeExitFrame(code));
 }
 

@@ -4,19 +4,23 @@
 // Commands then go to <home>/admin.sock instead: the CLI sends its argv,
 // cwd and any stdin it read (node/admin_wire.h), and the node runs the very
 // same command code against its open Node, streaming stdout and stderr back
-// and ending with the exit code. The server is deliberately small: one
-// connection at a time, on its own thread, every size bounded and every
-// wait limited by a deadline, so a stuck or hostile client costs one
-// timeout and never crashes or blocks the node for good.
+// and ending with the exit code. The server is deliberately small: each
+// connection on its own thread (at most maxClients at once), every size
+// bounded and every wait limited by a deadline, so a stuck or hostile
+// client costs its own connection and never crashes or blocks the node or
+// the other clients. Commands run one at a time; a client whose command
+// waits for another is told so on its stderr, naming the other command.
 #pragma once
 
 #include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -29,7 +33,8 @@ namespace allmenning {
 std::string adminSocketPath(const std::string& home);
 
 // Runs one request, writing the command's output to `out` and `err`, and
-// returns its exit code. Called on the server's thread.
+// returns its exit code. Called on the connection's thread, never for two
+// requests at once.
 using AdminHandler =
     std::function<int(const AdminRequest& request, std::ostream& out, std::ostream& err)>;
 
@@ -37,6 +42,8 @@ struct AdminServerOptions {
   AdminLimits limits;
   // For the whole request to arrive, and for each reply write to progress.
   std::chrono::milliseconds timeout{30'000};
+  // Connections served at once; one more is told the node is busy.
+  size_t maxClients = 16;
   // One line per refused or failed connection; empty: none.
   std::function<void(std::string_view)> log;
 };
@@ -55,11 +62,12 @@ class AdminServer {
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
 
-  // Serves connections one at a time until stop(). Call once, on the thread
-  // that should run the commands.
+  // Accepts connections until stop(), serving each on a thread of its own,
+  // and returns once every one has ended. Call once.
   void serve();
   // Thread-safe. Makes serve() return: at once when idle, otherwise as soon
-  // as the command in progress has finished (waits for a client are cut short).
+  // as the command in progress has finished (waits for a client, and for
+  // another command, are cut short).
   void stop();
   const std::string& path() const { return path_; }
 
@@ -67,8 +75,14 @@ class AdminServer {
   class Connection;
   AdminServer(std::string path, int listenFd, int wakeRead, int wakeWrite, dev_t dev, ino_t ino,
               AdminHandler handler, AdminServerOptions options);
+  void startConnection(int fd);
   void handle(int fd);
-  Result<AdminRequest> readRequest(Connection& conn);
+  Result<AdminRequest> readRequest(Connection& conn,
+                                   std::chrono::steady_clock::time_point deadline);
+  // Takes the turn to run a command, telling `conn` whose command it waits
+  // for. Refused when the node stops or the client left meanwhile.
+  Result<std::unique_lock<std::timed_mutex>> awaitTurn(Connection& conn,
+                                                       const std::vector<std::string>& argv);
   void log(const std::string& line) const;
 
   std::string path_;
@@ -80,6 +94,11 @@ class AdminServer {
   AdminHandler handler_;
   AdminServerOptions options_;
   std::atomic<bool> stopping_{false};
+  std::mutex mu_;  // guards the three below
+  std::condition_variable idle_;
+  size_t active_ = 0;      // connection threads running
+  std::string running_;    // the command that has the turn, as typed
+  std::timed_mutex turn_;  // held while a command runs
 };
 
 // A connection to a running node's admin socket.

@@ -152,7 +152,36 @@ Result<Config> loadConfig(const std::string& path) {
   return c;
 }
 
+namespace {
+
+// What stands at `path`, when it is anything but a regular file.
+const char* nonRegularKind(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISDIR(mode)) return "a folder";
+  return S_ISREG(mode) ? nullptr : "not a regular file";
+}
+
+// A rename replaces whatever is at `path`, so only a regular file or a new
+// path may be written: never a device, a FIFO, a folder or a link.
+Status checkReplaceable(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return errno == ENOENT ? Status::ok() : sysError("checking " + path);
+  }
+  const char* kind = nonRegularKind(st.st_mode);
+  if (kind == nullptr) return Status::ok();
+  return Status::invalid(path + " is " + kind +
+                         "; refusing to replace it (give a regular file or a new path)");
+}
+
+}  // namespace
+
 Result<std::unique_ptr<AtomicFile>> AtomicFile::create(const std::string& path, unsigned mode) {
+  ALM_RETURN_IF_ERROR(checkReplaceable(path));
   // A unique name: two writers of one path never share a temporary file, and
   // O_EXCL|O_NOFOLLOW never follows or reuses something planted there.
   uint8_t nonce[8];
@@ -174,6 +203,7 @@ Status AtomicFile::commit(bool replace) {
   Status st = ::fsync(fd_) == 0 ? Status::ok() : sysError("syncing " + tmp_);
   ::close(fd_);
   fd_ = -1;
+  if (st.isOk() && replace) st = checkReplaceable(path_);  // it may have appeared meanwhile
   if (st.isOk() && replace && ::rename(tmp_.c_str(), path_.c_str()) != 0) {
     st = sysError("renaming " + tmp_);
   }

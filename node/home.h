@@ -56,7 +56,9 @@ Status writeFileAtomic(const std::string& path, std::string_view data, unsigned 
 // A file written in pieces that appears at `path` only when complete: a
 // temporary file next to it, made with O_EXCL|O_NOFOLLOW under a unique name,
 // fsynced, moved into place, and the folder fsynced. Dropped uncommitted, it
-// leaves nothing behind.
+// leaves nothing behind. `path` must be new or a regular file: a symbolic
+// link, a device, a FIFO, a socket or a folder there is refused (invalid),
+// at create and again at commit, never replaced.
 class AtomicFile {
  public:
   static Result<std::unique_ptr<AtomicFile>> create(const std::string& path, unsigned mode);

@@ -37,17 +37,34 @@ struct DialPeer {
   PublicKey key{};
 };
 
+// A peer this node dials, as the dialer sees it.
+struct DialStatus {
+  PublicKey key{};
+  std::string address;     // "host:port", as configured
+  bool connected = false;  // a session this dialer opened is open now
+  // Why the last attempt ended or failed ("connect: Connection refused",
+  // "remote: the peer closed the connection during the handshake ...");
+  // empty before the first attempt ended.
+  std::string lastError;
+};
+
 class NetworkView {
  public:
   virtual ~NetworkView() = default;
   // Open sessions (handshake finished), sorted by key.
   virtual std::vector<PeerStatus> peers() = 0;
+  // The peers this node dials, sorted by key: whether each one's own
+  // dialed session is open, and why its last attempt ended.
+  virtual std::vector<DialStatus> dialing() = 0;
   // Starts dialing `peer` (with reconnect and backoff), unless already dialed.
   virtual void dial(const DialPeer& peer) = 0;
   // Stops dialing `key` and closes its connections.
   virtual void forget(const PublicKey& key) = 0;
   // Pushes entries this node stored (authored or imported) to every session.
   virtual void publish(std::vector<Entry> entries) = 0;
+  // This node accepts more authors than before (trust add): every session
+  // asks its peer for them at once.
+  virtual void trustChanged() = 0;
   // The address the P2P listener is bound to, "host:port".
   virtual std::string listenAddress() = 0;
 };

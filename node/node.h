@@ -26,6 +26,14 @@ using Json = nlohmann::ordered_json;
 using Clock = std::function<int64_t()>;
 Clock systemClock();
 
+// What `need list` and `need search` keep: every set field must match.
+struct NeedFilter {
+  std::string text;       // words the title or need text holds, as search matches cases
+  std::string cpvPrefix;  // a CPV code of the need starts with it
+  std::string sector;
+  std::optional<PublicKey> author;
+};
+
 struct InitOptions {
   Config config;
 };
@@ -116,10 +124,20 @@ class Node {
   // The record of the live need `key`, as its JSON; not found when this node
   // holds no such need or it is retracted.
   Result<Json> needRecord(const CaseKey& key);
+  // Every live need this node holds that `filter` keeps, in key order
+  // (author, then id), as rows {need, title, author, authorName, trust,
+  // sector, cpv, updated} (node_needs.cpp).
+  Result<Json> listNeeds(const NeedFilter& filter);
+  // The experience as `experience show --json` prints it: what showNeed
+  // gives for a need, and `about`: the case it is about ({case, title}),
+  // null when this node holds no live case of that ref.
+  Result<Json> showExperience(const CaseKey& key);
   // Calls `fn` with every live need this node holds (any author) and its
   // record, in key order. Stops at the first non-ok status and returns it.
   Status forEachNeed(const std::function<Status(const CaseKey&, const Json& record)>& fn);
-  // One row per match: case ref, title, author name, procedure, status, updated.
+  // The page of matches filter.offset and filter.limit pick, as `search
+  // --json` prints it: {total, offset, cases: [row...]}, each row with case
+  // ref, title, author name, trust, procedure, status and updated.
   Result<Json> search(const SearchFilter& filter);
   // Cases that answer a need record (title, need, cpv, sector, procedure),
   // best first, each with its score and why it was chosen (node_match.cpp).
@@ -127,7 +145,7 @@ class Node {
   // Rebuilds <home>/search from the database.
   Status reindex(const Progress& progress);
 
-  // Writes every entry as one JSON line (docs/cli.md, "jsonl").
+  // Writes every entry as one JSON line (README.md, "Command line": export).
   Status exportJsonl(const std::function<Status(std::string_view line)>& sink);
   Status exportJsonl(std::ostream& out);
   // Imports a jsonl file. Lines holding a signed entry are verified and

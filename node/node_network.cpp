@@ -32,7 +32,9 @@ Status Node::trustKey(const PublicKey& key, const std::string& name) {
     Status st = checkProfile(ProfileRecord{name, "", ""});
     if (!st.isOk()) return st;
   }
-  return store_->trust(key, name);
+  ALM_RETURN_IF_ERROR(store_->trust(key, name));
+  if (NetworkView* net = network_.load()) net->trustChanged();
+  return Status::ok();
 }
 
 Status Node::distrustKey(const PublicKey& key) {

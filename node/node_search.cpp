@@ -26,6 +26,11 @@ uint64_t entryCount(const std::vector<std::pair<PublicKey, Head>>& heads) {
   return n;
 }
 
+// The shape of `search --json`: the page of rows, and where it lies in all.
+Json searchPage(const SearchFilter& filter, size_t total, Json rows) {
+  return Json{{"total", total}, {"offset", filter.offset}, {"cases", std::move(rows)}};
+}
+
 }  // namespace
 
 Node::Node(HomePaths paths, Config config, std::unique_ptr<SecretKey> key,
@@ -212,22 +217,22 @@ Result<Json> Node::searchRow(const CaseKey& key, const std::string& text, Json* 
 }
 
 Result<Json> Node::textSearch(const SearchFilter& filter) {
-  Result<std::vector<search::Hit>> hits = std::vector<search::Hit>{};
+  Result<Page<search::Hit>> hits = Page<search::Hit>{};
   {
     std::lock_guard lock(indexMu_);
     ALM_RETURN_IF_ERROR(useIndexLocked([&] {
-      hits = index_->query(filter.text, filter, filter.year, filter.limit);
+      hits = index_->query(filter.text, filter);
       return hits.status();
     }));
   }
   Json rows = Json::array();
-  for (const auto& hit : *hits) {
+  for (const auto& hit : hits->items) {
     auto row = searchRow(hit.key, filter.text);
     if (!row.isOk()) return row.status();
     if (!filter.text.empty()) (*row)["score"] = hit.score;
     rows.push_back(std::move(*row));
   }
-  return rows;
+  return searchPage(filter, hits->total, std::move(rows));
 }
 
 Result<Json> Node::search(const SearchFilter& filter) {
@@ -235,12 +240,12 @@ Result<Json> Node::search(const SearchFilter& filter) {
   auto keys = store_->search(filter);
   if (!keys.isOk()) return keys.status();
   Json rows = Json::array();
-  for (const auto& key : *keys) {
+  for (const auto& key : keys->items) {
     auto row = searchRow(key, "");
     if (!row.isOk()) return row.status();
     rows.push_back(std::move(*row));
   }
-  return rows;
+  return searchPage(filter, keys->total, std::move(rows));
 }
 
 }  // namespace allmenning

@@ -1,4 +1,6 @@
 // Node::status: what `allmenning status` shows.
+#include <algorithm>
+
 #include "node/node.h"
 
 namespace allmenning {
@@ -33,12 +35,24 @@ Result<Json> Node::status() {
   auto configured = peers();
   if (!configured.isOk()) return configured.status();
   Json dialing = Json::array();
+  std::vector<DialStatus> dialed = net ? net->dialing() : std::vector<DialStatus>{};
   for (const DialPeer& p : *configured) {
-    bool connected =
-        std::any_of(open.begin(), open.end(), [&](const PeerStatus& s) { return s.key == p.key; });
+    std::string address = p.host + ":" + std::to_string(p.port);
+    // Connected only through a session dialed to this very address: one
+    // the peer opened to us, or one to an address since replaced, is not.
+    auto slot = std::find_if(dialed.begin(), dialed.end(), [&](const DialStatus& d) {
+      return d.key == p.key && d.address == address;
+    });
+    bool connected = slot != dialed.end() && slot->connected;
+    bool inbound = std::any_of(open.begin(), open.end(),
+                               [&](const PeerStatus& s) { return s.key == p.key && !s.dialed; });
+    Json lastError =
+        slot == dialed.end() || slot->lastError.empty() ? Json(nullptr) : Json(slot->lastError);
     dialing.push_back({{"key", toHex(p.key)},
-                       {"address", p.host + ":" + std::to_string(p.port)},
-                       {"connected", connected}});
+                       {"address", address},
+                       {"connected", connected},
+                       {"inbound", inbound},
+                       {"lastError", std::move(lastError)}});
   }
   auto authors = authorsStatus();
   if (!authors.isOk()) return authors.status();

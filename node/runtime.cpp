@@ -128,6 +128,11 @@ std::vector<PeerStatus> Runtime::peers() {
   return out ? std::move(*out) : std::vector<PeerStatus>{};
 }
 
+std::vector<DialStatus> Runtime::dialing() {
+  auto out = onIo<std::vector<DialStatus>>([this] { return p2p_->dialStatus(); });
+  return out ? std::move(*out) : std::vector<DialStatus>{};
+}
+
 // The P2PNode queues these itself; once the io thread is gone they would
 // only queue work that never runs, so they are dropped.
 void Runtime::dial(const DialPeer& peer) {
@@ -140,6 +145,10 @@ void Runtime::forget(const PublicKey& key) {
 
 void Runtime::publish(std::vector<Entry> entries) {
   if (running_) p2p_->publish(std::move(entries));
+}
+
+void Runtime::trustChanged() {
+  if (running_) p2p_->trustChanged();
 }
 
 std::string Runtime::listenAddress() { return listenAddress_; }

@@ -60,9 +60,11 @@ class Runtime final : public NetworkView {
 
   // NetworkView; thread-safe.
   std::vector<PeerStatus> peers() override;
+  std::vector<DialStatus> dialing() override;
   void dial(const DialPeer& peer) override;
   void forget(const PublicKey& key) override;
   void publish(std::vector<Entry> entries) override;
+  void trustChanged() override;
   std::string listenAddress() override;
 
  private:

@@ -1,7 +1,7 @@
 // The building blocks shared by the record formats (case, need, experience):
 // "checkers" that validate one JSON value and return its text, and templates
 // that bind checkers to field names and Cap'n Proto setters. Each format is
-// then a table of fields (case_json_write.cpp, need_json_write.cpp), so one
+// then a table of fields (case_json_write.cpp, record_json.cpp), so one
 // rule, such as the orgnr check of a buyer, has one definition.
 // Internal to protocol/.
 #pragma once

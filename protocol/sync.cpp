@@ -315,7 +315,20 @@ void SyncSession::noteClaim(const PublicKey& author, uint64_t seq) {
 void SyncSession::recheckTrust(const std::vector<Entry>& accepted, int64_t now, Effects& fx) {
   bool vouched = std::any_of(accepted.begin(), accepted.end(),
                              [](const Entry& e) { return e.header.kind == Kind::kVouch; });
-  if (!vouched) return;
+  if (vouched) fetchNewlyAccepted(now, fx);
+}
+
+Effects SyncSession::onTrustChanged(int64_t now) {
+  Effects fx;
+  if (state_ != SessionState::kOpen) return fx;
+  fx.send.push_back(Hello{kProtocolVersion, log_.network(), false});
+  fetchNewlyAccepted(now, fx);
+  return fx;
+}
+
+// Authors the peer has shown whose entries this node accepts now: ask for
+// what it lacks of them.
+void SyncSession::fetchNewlyAccepted(int64_t now, Effects& fx) {
   for (const auto& [author, seq] : claims_) {
     if (!log_.accepts(author) || log_.frozen(author)) continue;
     auto mine = log_.head(author);

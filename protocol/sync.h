@@ -91,6 +91,10 @@ class SyncSession {
   Effects onLocalAccepted(const std::vector<Entry>& entries, int64_t now);
   // A fork proof this node recorded from elsewhere: passed on to this peer.
   Effects onLocalFork(const ForkProof& proof);
+  // This node now accepts more authors (`trust add`): asks at once for what
+  // the peer's last Heads showed of them, and asks the peer for fresh Heads
+  // (a Hello without ack, which an open peer answers with Hello and Heads).
+  Effects onTrustChanged(int64_t now);
 
   SessionState state() const { return state_; }
   // nullopt until the peer's first Heads arrived, or on a local read error.
@@ -118,6 +122,7 @@ class SyncSession {
   void notePeerHas(const PublicKey& author, uint64_t seq, uint64_t mySeq);
   void noteClaim(const PublicKey& author, uint64_t seq);
   void recheckTrust(const std::vector<Entry>& accepted, int64_t now, Effects& fx);
+  void fetchNewlyAccepted(int64_t now, Effects& fx);
   void fail(ErrorCode code, const std::string& text, Effects& fx);
   void failLocal(const Status& st, Effects& fx);
 

@@ -22,7 +22,6 @@ constexpr Field kTextFields[] = {{"title", 6},          {"tags", 3},     {"summa
                                  {"need", 2},           {"solution", 2}, {"results", 1},
                                  {"lessons_learned", 1}};
 constexpr Xapian::termcount kPartyWeight = 2;  // buyer and supplier names
-constexpr int kMaxYears = 50;                  // a case spanning more is a typo
 
 // Xapian refuses terms over 245 bytes, and no Norwegian word comes near
 // this; a longer run of letters in someone's text is skipped, not allowed to
@@ -77,9 +76,9 @@ void addFilterTerms(Xapian::Document& doc, const CaseKey& key, const Json& recor
       for (size_t n = 1; n <= c.size(); ++n) doc.add_boolean_term(kCpvTerm + c.substr(0, n));
     }
   }
-  for (int year : caseYears(record, timestampMs)) {
-    doc.add_boolean_term(kYearTerm + std::to_string(year));
-  }
+  YearSpan years = caseYears(record, timestampMs);
+  doc.add_value(kFirstYearSlot, Xapian::sortable_serialise(years.first));
+  doc.add_value(kLastYearSlot, Xapian::sortable_serialise(years.last));
 }
 
 std::optional<int> yearOf(const Json& record, const char* field) {
@@ -101,9 +100,10 @@ std::optional<CaseKey> parseCaseKeyText(const std::string& text) {
   return CaseKey{*author, text.substr(65)};
 }
 
-std::vector<int> caseYears(const Json& record, int64_t timestampMs) {
+YearSpan caseYears(const Json& record, int64_t timestampMs) {
   std::optional<int> from = yearOf(record, "started");
   std::optional<int> to = yearOf(record, "ended");
+  if (from && !to) return {*from, kRunningYear};
   if (!from && !to) {
     std::time_t t = static_cast<std::time_t>(timestampMs / 1000);
     std::tm utc{};
@@ -111,10 +111,7 @@ std::vector<int> caseYears(const Json& record, int64_t timestampMs) {
     from = utc.tm_year + 1900;
   }
   int first = from.value_or(*to);
-  int last = std::max(first, to.value_or(first));
-  std::vector<int> out;
-  for (int y = first; y <= last && y - first < kMaxYears; ++y) out.push_back(y);
-  return out;
+  return {first, std::max(first, to.value_or(first))};
 }
 
 Xapian::Document caseDocument(const CaseKey& key, const Json& record, int64_t timestampMs) {

@@ -24,22 +24,31 @@ inline constexpr char kProcedureTerm[] = "XP";
 inline constexpr char kSectorTerm[] = "XS";
 inline constexpr char kStatusTerm[] = "XT";
 inline constexpr char kKommuneTerm[] = "XK";
-inline constexpr char kYearTerm[] = "XY";
 // Value slot holding "<author hex>/<id>", the tie-break between equal scores.
 inline constexpr Xapian::valueno kKeySlot = 0;
 // Value slot holding the version's timestamp (sortable), for queries
 // without words: most recent first.
 inline constexpr Xapian::valueno kUpdatedSlot = 1;
+// Value slots holding the first and the last year a case ran in (sortable),
+// for --year. A case still running has kRunningYear as its last.
+inline constexpr Xapian::valueno kFirstYearSlot = 2;
+inline constexpr Xapian::valueno kLastYearSlot = 3;
+inline constexpr int kRunningYear = 999999;
 
 // "<author hex>/<id>": the unique term's suffix, the document data, the
 // tie-break value.
 std::string caseKeyText(const CaseKey& key);
 std::optional<CaseKey> parseCaseKeyText(const std::string& text);
 
-// The years a case belongs to for --year: every year from `started` to
-// `ended`; only one of them given, that year; neither, the year of
-// `timestampMs` (when the version was published).
-std::vector<int> caseYears(const nlohmann::ordered_json& record, int64_t timestampMs);
+// The years a case ran in, for --year: from `started` to `ended`; with
+// `started` alone, every year from it on (the case is still running,
+// `last` is kRunningYear); with `ended` alone, that year; with neither,
+// the year of `timestampMs` (when the version was published).
+struct YearSpan {
+  int first = 0;
+  int last = 0;
+};
+YearSpan caseYears(const nlohmann::ordered_json& record, int64_t timestampMs);
 
 // The document of one version of a case.
 Xapian::Document caseDocument(const CaseKey& key, const nlohmann::ordered_json& record,

@@ -14,7 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Bump when documents change shape: an index of another version is rebuilt.
-constexpr char kFormat[] = "allmenning-search-1";
+constexpr char kFormat[] = "allmenning-search-2";
 constexpr char kFormatKey[] = "format";
 constexpr double kHeadWeight = 0.5;
 
@@ -52,19 +52,6 @@ auto catchXapian(const std::string& dir, const std::string& what, bool& damaged,
   }
 }
 
-// The query words: all of them but the stopwords, unless that leaves none.
-std::vector<std::string> queryStems(const std::string& text) {
-  std::vector<Word> all = words(text);
-  std::vector<std::string> out;
-  for (const Word& w : all) {
-    if (!isStopword(w.lower)) out.push_back(stem(w.lower));
-  }
-  if (out.empty()) {
-    for (const Word& w : all) out.push_back(stem(w.lower));
-  }
-  return out;
-}
-
 // The words of `text` joined by `op`, each word as its stem or, at lower
 // weight, as the head of a compound.
 Xapian::Query wordsQuery(const std::string& text, Xapian::Query::op op) {
@@ -76,17 +63,25 @@ Xapian::Query wordsQuery(const std::string& text, Xapian::Query::op op) {
   return Xapian::Query(op, each.begin(), each.end());
 }
 
+// Cases whose span of years (case_document.h) holds `year`.
+Xapian::Query yearQuery(int year) {
+  std::string y = Xapian::sortable_serialise(year);
+  return Xapian::Query(Xapian::Query::OP_AND,
+                       Xapian::Query(Xapian::Query::OP_VALUE_LE, kFirstYearSlot, y),
+                       Xapian::Query(Xapian::Query::OP_VALUE_GE, kLastYearSlot, y));
+}
+
 Xapian::Query filterQuery(const SearchFilter& f, std::optional<int> year) {
-  std::vector<std::string> terms;
-  if (!f.cpvPrefix.empty()) terms.push_back(kCpvTerm + f.cpvPrefix);
-  if (!f.procedure.empty()) terms.push_back(kProcedureTerm + f.procedure);
-  if (!f.sector.empty()) terms.push_back(kSectorTerm + f.sector);
-  if (!f.status.empty()) terms.push_back(kStatusTerm + f.status);
-  if (!f.kommune.empty()) terms.push_back(kKommuneTerm + f.kommune);
-  if (f.author) terms.push_back(kAuthorTerm + toHex(*f.author));
-  if (year) terms.push_back(kYearTerm + std::to_string(*year));
-  if (terms.empty()) return Xapian::Query::MatchAll;
-  return Xapian::Query(Xapian::Query::OP_AND, terms.begin(), terms.end());
+  std::vector<Xapian::Query> parts;
+  if (!f.cpvPrefix.empty()) parts.push_back(kCpvTerm + f.cpvPrefix);
+  if (!f.procedure.empty()) parts.push_back(kProcedureTerm + f.procedure);
+  if (!f.sector.empty()) parts.push_back(kSectorTerm + f.sector);
+  if (!f.status.empty()) parts.push_back(kStatusTerm + f.status);
+  if (!f.kommune.empty()) parts.push_back(kKommuneTerm + f.kommune);
+  if (f.author) parts.push_back(kAuthorTerm + toHex(*f.author));
+  if (year) parts.push_back(yearQuery(*year));
+  if (parts.empty()) return Xapian::Query::MatchAll;
+  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }
 
 }  // namespace
@@ -211,27 +206,29 @@ Status SearchIndex::commit() {
   });
 }
 
-Result<std::vector<Hit>> SearchIndex::query(const std::string& text, const SearchFilter& filter,
-                                            std::optional<int> year, size_t limit) const {
-  return guarded("searching", [&]() -> Result<std::vector<Hit>> {
+Result<Page<Hit>> SearchIndex::query(const std::string& text, const SearchFilter& filter) const {
+  return guarded("searching", [&]() -> Result<Page<Hit>> {
     Xapian::Enquire enquire(db_);
     bool words = !search::words(text).empty();
     enquire.set_query(
         Xapian::Query(Xapian::Query::OP_FILTER,
                       words ? wordsQuery(text, Xapian::Query::OP_AND) : Xapian::Query::MatchAll,
-                      filterQuery(filter, year)));
+                      filterQuery(filter, filter.year)));
     enquire.set_weighting_scheme(Xapian::BM25Weight());
     if (words) {
       enquire.set_sort_by_relevance_then_value(kKeySlot, false);
     } else {
       enquire.set_sort_by_value_then_relevance(kUpdatedSlot, true);
     }
-    Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
-    std::vector<Hit> out;
+    // Checking every document makes the match count exact, not estimated.
+    Xapian::MSet mset =
+        enquire.get_mset(static_cast<Xapian::doccount>(filter.offset),
+                         static_cast<Xapian::doccount>(filter.limit), db_.get_doccount());
+    Page<Hit> out{{}, mset.get_matches_estimated()};
     for (auto it = mset.begin(); it != mset.end(); ++it) {
       auto key = parseCaseKeyText(it.get_document().get_data());
       if (!key) return damage("a document without a case key");
-      out.push_back({std::move(*key), it.get_weight()});
+      out.items.push_back({std::move(*key), it.get_weight()});
     }
     return out;
   });

@@ -81,8 +81,8 @@ class SearchIndex {
   // Live cases containing every word of `text` (stems, or compound heads
   // at half weight) and every filter term, best first; ties by case key.
   // Without words: every case matching the filters, most recent first.
-  Result<std::vector<Hit>> query(const std::string& text, const SearchFilter& filter,
-                                 std::optional<int> year, size_t limit) const;
+  // At most filter.limit hits after filter.offset, and the exact total.
+  Result<Page<Hit>> query(const std::string& text, const SearchFilter& filter) const;
   // Cases sharing any word of `text` (any one is enough; more and rarer
   // words weigh more) or any of `cpvPrefixes`, best text match first; at
   // most `limit`. A case that shares only a CPV prefix has weight 0.

@@ -79,6 +79,29 @@ bool isStopword(const std::string& lowerWord) {
   return std::find(std::begin(kStopwords), std::end(kStopwords), lowerWord) != std::end(kStopwords);
 }
 
+std::vector<std::string> queryStems(std::string_view text) {
+  std::vector<Word> all = words(text);
+  std::vector<std::string> out;
+  for (const Word& w : all) {
+    if (!isStopword(w.lower)) out.push_back(stem(w.lower));
+  }
+  if (out.empty()) {
+    for (const Word& w : all) out.push_back(stem(w.lower));
+  }
+  return out;
+}
+
+bool containsEvery(std::string_view text, const std::vector<std::string>& stems) {
+  std::vector<std::string> held;
+  for (const Word& w : words(text)) {
+    held.push_back(stem(w.lower));
+    for (std::string& head : compoundHeads(held.back())) held.push_back(std::move(head));
+  }
+  return std::all_of(stems.begin(), stems.end(), [&](const std::string& s) {
+    return std::find(held.begin(), held.end(), s) != held.end();
+  });
+}
+
 std::string snippet(std::string_view text, const std::function<bool(const Word&)>& hit,
                     size_t maxChars) {
   std::vector<Word> all = words(text);

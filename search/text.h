@@ -42,6 +42,14 @@ std::vector<std::string> compoundHeads(const std::string& stemmed);
 // True for the small words a query leaves out ("og", "i", "på", ...).
 bool isStopword(const std::string& lowerWord);
 
+// The stems a query for `text` asks for: every word's but the stopwords',
+// unless that leaves none.
+std::vector<std::string> queryStems(std::string_view text);
+
+// Whether `text` holds every word of a query (`stems`, from queryStems) as
+// a word or as the head of a compound, the rule the index matches cases by.
+bool containsEvery(std::string_view text, const std::vector<std::string>& stems);
+
 // Up to about `maxChars` of `text` around the first word for which `hit` is
 // true, with every such word in the window wrapped in [ and ]. Empty when no
 // word matches.

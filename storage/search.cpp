@@ -96,7 +96,7 @@ Result<bool> Store::matches(const CaseKey& key, const SearchFilter& f, int64_t* 
          (f.kommune.empty() || contains(t->kommune, f.kommune));
 }
 
-Result<std::vector<CaseKey>> Store::search(const SearchFilter& f) const {
+Result<Page<CaseKey>> Store::search(const SearchFilter& f) const {
   auto found = candidates(f);
   if (!found.isOk()) return found.status();
   std::vector<std::pair<int64_t, CaseKey>> hits;
@@ -111,8 +111,10 @@ Result<std::vector<CaseKey>> Store::search(const SearchFilter& f) const {
     if (a.first != b.first) return a.first > b.first;
     return std::tie(a.second.author, a.second.id) < std::tie(b.second.author, b.second.id);
   });
-  std::vector<CaseKey> out;
-  for (size_t i = 0; i < hits.size() && i < f.limit; ++i) out.push_back(std::move(hits[i].second));
+  Page<CaseKey> out{{}, hits.size()};
+  for (size_t i = f.offset; i < hits.size() && out.items.size() < f.limit; ++i) {
+    out.items.push_back(std::move(hits[i].second));
+  }
   return out;
 }
 

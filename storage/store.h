@@ -114,7 +114,16 @@ struct SearchFilter {
   // ignores them: words every result contains, and a year it belongs to.
   std::string text;
   std::optional<int> year;
-  size_t limit = 50;
+  size_t offset = 0;  // results to skip, for paging
+  size_t limit = 50;  // most results to return after them
+};
+
+// One page of a search: at most `limit` results after `offset`, and how
+// many match in all.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  size_t total = 0;
 };
 
 // The outcome of apply() for one entry, in input order. An entry refused by
@@ -180,7 +189,7 @@ class Store {
   // Live cases matching every set filter, newest first by the author's
   // timestamp capped at the time this node received the entry, so a
   // future-dated entry cannot stay on top.
-  Result<std::vector<CaseKey>> search(const SearchFilter& filter) const;
+  Result<Page<CaseKey>> search(const SearchFilter& filter) const;
 
   // Checks and writes `entries` in order; see ApplyResult. Entries may build
   // on earlier ones in the same call. With `sync`, the write is on disk when

@@ -22,6 +22,7 @@ struct P2PNode::DialSlot {
   asio::steady_timer timer;  // backoff wait, then the connect deadline
   std::chrono::milliseconds backoff;
   bool forgotten = false;  // dropped by forget(); its pending handlers do nothing
+  std::string lastError;   // why the last attempt ended (redial's reason)
 };
 
 P2PNode::P2PNode(const SecretKey& identity, const Hash& network, LogStore& store, PeerPolicy policy,
@@ -99,6 +100,12 @@ void P2PNode::publish(std::vector<Entry> entries) {
   });
 }
 
+void P2PNode::trustChanged() {
+  asio::post(io_, [this] {
+    for (const auto& conn : openSessions()) conn->trustChanged();
+  });
+}
+
 void P2PNode::dial(DialPeer peer) {
   asio::post(io_, [this, peer = std::move(peer)] {
     if (stopped_) return;
@@ -149,6 +156,22 @@ std::vector<PeerStatus> P2PNode::peerStatus() const {
   }
   std::sort(out.begin(), out.end(),
             [](const PeerStatus& a, const PeerStatus& b) { return a.key < b.key; });
+  return out;
+}
+
+std::vector<DialStatus> P2PNode::dialStatus() const {
+  std::vector<DialStatus> out;
+  for (const SlotPtr& slot : slots_) {
+    DialStatus s{slot->peer.key, slot->peer.host + ":" + std::to_string(slot->peer.port), false,
+                 slot->lastError};
+    for (const auto& [id, peer] : peers_) {
+      if (peer.slot == slot && peer.conn->state() == PeerConnection::State::kOpen)
+        s.connected = true;
+    }
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const DialStatus& a, const DialStatus& b) { return a.key < b.key; });
   return out;
 }
 
@@ -281,6 +304,7 @@ void P2PNode::redial(const SlotPtr& slot, const std::string& why) {
   random_(std::span<uint8_t>(reinterpret_cast<uint8_t*>(&r), sizeof r));
   double factor = 0.5 + 0.5 * (static_cast<double>(r) / 4294967295.0);
   auto wait = std::chrono::milliseconds(static_cast<int64_t>(slot->backoff.count() * factor));
+  slot->lastError = why;
   slot->backoff = std::min(slot->backoff * 2, config_.reconnectMax);
   logLine("p2p event=redial host=" + slot->peer.host + ":" + std::to_string(slot->peer.port) +
           " in_ms=" + std::to_string(wait.count()) + " reason=\"" + why + "\"");

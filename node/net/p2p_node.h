@@ -102,6 +102,9 @@ class P2PNode : private PeerHost {
   // Pushes entries authored here to every open session. The caller has
   // applied them to the store already (on the node's thread: use post()).
   void publish(std::vector<Entry> entries);
+  // Tells every open session that this node accepts more authors, so each
+  // fetches them at once instead of at the next Heads round.
+  void trustChanged();
   // Runs `fn` on the node's thread (e.g. to read or write the store).
   void post(std::function<void()> fn);
   // Starts dialing `peer`, with reconnect and backoff, unless it is dialed
@@ -114,6 +117,8 @@ class P2PNode : private PeerHost {
   size_t openPeers() const;
   // Open sessions, sorted by key.
   std::vector<PeerStatus> peerStatus() const;
+  // The dialed peers, sorted by key.
+  std::vector<DialStatus> dialStatus() const;
 
  private:
   // Shared with the handlers of its pending resolve, connect and timer, so

@@ -114,6 +114,12 @@ void PeerConnection::readSome() {
 
 void PeerConnection::onRead(const error_code& ec, size_t n) {
   if (state_ == State::kClosed) return;
+  if (ec && ec == asio::error::eof && state_ == State::kHandshaking && dialed()) {
+    // A node refuses a key it does not accept by hanging up mid-handshake.
+    return close(CloseKind::kRemote,
+                 "the peer closed the connection during the handshake: it may not accept this "
+                 "node's key (its accept_peers), or it is on another network");
+  }
   if (ec) return close(CloseKind::kRemote, ec == asio::error::eof ? "peer closed" : ec.message());
   // Any bytes count as life, so a peer busy sending a large frame is not
   // taken for idle.
@@ -219,6 +225,10 @@ void PeerConnection::pushAccepted(const std::vector<Entry>& entries) {
 
 void PeerConnection::pushFork(const ForkProof& proof) {
   if (state_ == State::kOpen) handle(session_->onLocalFork(proof));
+}
+
+void PeerConnection::trustChanged() {
+  if (state_ == State::kOpen) handle(session_->onTrustChanged(clock_()));
 }
 
 // The session queued an Error for the peer; send it, then hang up, so the

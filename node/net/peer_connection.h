@@ -127,6 +127,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   // Pushes entries / a fork proof this node got elsewhere (no-op unless open).
   void pushAccepted(const std::vector<Entry>& entries);
   void pushFork(const ForkProof& proof);
+  // This node accepts more authors now (SyncSession::onTrustChanged).
+  void trustChanged();
   // Closes at once; idempotent. Calls PeerHost::onClosed the first time.
   void close(CloseKind kind, const std::string& why);
 

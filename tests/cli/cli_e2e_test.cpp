@@ -243,7 +243,8 @@ class CliTest : public ::testing::Test {
     auto r = cli(home_, argv);
     EXPECT_EQ(r.exitCode, 0) << describe(r);
     std::vector<std::string> ids;
-    for (const auto& row : r.exitCode == 0 ? json::parse(r.out) : json::array()) {
+    json page = r.exitCode == 0 ? json::parse(r.out) : json{{"cases", json::array()}};
+    for (const auto& row : page["cases"]) {
       std::string c = row.at("case");
       EXPECT_EQ(c.substr(0, 65), author_ + "/");
       ids.push_back(c.substr(std::min<size_t>(65, c.size())));
@@ -349,7 +350,7 @@ TEST_F(CliTest, SearchRowsAreTheCurrentVersions) {
   ASSERT_NO_FATAL_FAILURE(updateAndRetract());
   auto r = cli(home_, {"search", "--json"});
   ASSERT_EQ(r.exitCode, 0) << describe(r);
-  json rows = json::parse(r.out);
+  json rows = json::parse(r.out)["cases"];
   auto want = model_.visible();
   ASSERT_EQ(rows.size(), want.size()) << r.out;
   for (size_t i = 0; i < want.size(); ++i) {

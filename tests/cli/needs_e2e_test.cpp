@@ -188,9 +188,101 @@ TEST_F(NeedsCliTest, CaseShowListsExperiencesAndCasesLinkingToIt) {
   EXPECT_TRUE(ordered_json::parse(r.out)["experiences"].empty()) << r.out;
 }
 
+// `need list` and `need search` read every live need this node holds, its
+// own and its peers'; `experience show` prints an experience whole.
+TEST_F(NeedsCliTest, NeedListSearchAndExperienceShow) {
+  const fs::path floodNeed = kExamples / "needs/varsel-flom-sma-elver.json";
+  ASSERT_EQ(cli("vaga", {"need", "put", kNeedFile}).exitCode, 0);
+  ASSERT_EQ(cli("vaga", {"need", "put", floodNeed}).exitCode, 0);
+  ASSERT_EQ(cli("lom", {"case", "put", kLomCase}).exitCode, 0);
+  ordered_json experience = jsonOf(kExperienceFile);
+  experience["case"] = lom_ + "/" + jsonOf(kLomCase)["id"].get<std::string>();
+  ASSERT_EQ(cli("vaga", {"experience", "put", file("experience.json", experience)}).exitCode, 0);
+  ASSERT_EQ(cli("vaga", {"need", "retract", "fjernavlesning-vannmalere"}).exitCode, 0);
+  ASSERT_EQ(cli("vaga", {"need", "put",
+                         file("second.json",
+                              [&] {
+                                ordered_json n = jsonOf(kNeedFile);
+                                n["id"] = "fjernavlesning-2";
+                                return n;
+                              }())})
+                .exitCode,
+            0);
+  // Lom holds Vågå's log.
+  writeFile(dir_ / "vaga.jsonl", exportAll("vaga"));
+  ASSERT_EQ(cli("lom", {"trust", "add", vaga_, "--name", "Vågå"}).exitCode, 0);
+  ASSERT_EQ(cli("lom", {"import", "--format", "jsonl", dir_ / "vaga.jsonl"}).exitCode, 0);
+
+  auto r = cli("lom", {"need", "list", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << describe(r);
+  ordered_json rows = ordered_json::parse(r.out);
+  ASSERT_EQ(rows.size(), 2u) << "the retracted need is not listed: " << r.out;
+  EXPECT_EQ(rows[0]["need"], vaga_ + "/fjernavlesning-2");
+  EXPECT_EQ(rows[0]["authorName"], "Vågå kommune");
+  EXPECT_EQ(rows[0]["trust"], "trusted");
+  EXPECT_EQ(rows[1]["need"], vaga_ + "/varsel-flom-sma-elver");
+  EXPECT_EQ(rows[1]["sector"], "emergency");
+  r = cli("lom", {"need", "list"});
+  ASSERT_EQ(r.exitCode, 0) << describe(r);
+  EXPECT_NE(r.out.find(vaga_ + "/varsel-flom-sma-elver\n    " +
+                       jsonOf(floodNeed)["title"].get<std::string>() +
+                       "\n    Vågå kommune (trusted) | emergency | updated "),
+            std::string::npos)
+      << r.out;
+  EXPECT_TRUE(r.out.ends_with("\n2 needs\n")) << r.out;
+  EXPECT_EQ(
+      ordered_json::parse(cli("lom", {"need", "list", "--sector", "water-waste", "--json"}).out)
+          .size(),
+      1u);
+  EXPECT_EQ(ordered_json::parse(cli("lom", {"need", "list", "--cpv", "907", "--json"}).out).size(),
+            1u);
+  EXPECT_TRUE(
+      ordered_json::parse(cli("lom", {"need", "list", "--author", lom_, "--json"}).out).empty());
+
+  // Words in any inflection, and as the last part of a compound.
+  r = cli("lom", {"need", "search", "vannmåleren", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << describe(r);
+  rows = ordered_json::parse(r.out);
+  ASSERT_EQ(rows.size(), 1u) << r.out;
+  EXPECT_EQ(rows[0]["need"], vaga_ + "/fjernavlesning-2");
+  r = cli("lom", {"need", "search", "avlesning", "bekkene", "--json"});
+  EXPECT_TRUE(ordered_json::parse(r.out).empty()) << "every word must match: " << r.out;
+  r = cli("lom", {"need", "search", "bekkene"});
+  EXPECT_TRUE(r.out.ends_with("\n1 need\n")) << r.out;
+  EXPECT_EQ(cli("lom", {"need", "search"}).exitCode, 2);
+  EXPECT_EQ(cli("lom", {"need", "list", "--cpv", "x"}).exitCode, 2);
+
+  // The whole text, every line of it, and the case it is about.
+  const std::string ref = vaga_ + "/" + experience["id"].get<std::string>();
+  r = cli("lom", {"experience", "show", ref, "--json"});
+  ASSERT_EQ(r.exitCode, 0) << describe(r);
+  ordered_json shown = ordered_json::parse(r.out);
+  EXPECT_EQ(shown["experience"], ref);
+  EXPECT_EQ(shown["signature"], "verified");
+  EXPECT_EQ(shown["record"]["text"], experience["text"]);
+  EXPECT_EQ(shown["record"]["results"], experience["results"]);
+  EXPECT_EQ(shown["about"]["case"], experience["case"]);
+  EXPECT_EQ(shown["about"]["title"], jsonOf(kLomCase)["title"]);
+  r = cli("lom", {"experience", "show", ref});
+  ASSERT_EQ(r.exitCode, 0) << describe(r);
+  std::string text = experience["text"];
+  EXPECT_NE(r.out.find(text.substr(text.rfind(' ') + 1)), std::string::npos)
+      << "the end of the text is shown: " << r.out;
+  EXPECT_NE(r.out.find(experience["results"].get<std::string>()), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nabout            " + jsonOf(kLomCase)["title"].get<std::string>()),
+            std::string::npos)
+      << r.out;
+  // Vågå holds no such case: the experience still shows.
+  r = cli("vaga", {"experience", "show", experience["id"], "--json"});
+  ASSERT_EQ(r.exitCode, 0) << describe(r);
+  EXPECT_TRUE(ordered_json::parse(r.out)["about"].is_null());
+  EXPECT_EQ(cli("lom", {"experience", "show", vaga_ + "/no-such"}).exitCode, 1);
+}
+
 TEST_F(NeedsCliTest, HelpAndUsage) {
-  for (std::string cmd : {"need", "need put", "need show", "need retract", "experience",
-                          "experience put", "experience retract"}) {
+  for (std::string cmd :
+       {"need", "need put", "need show", "need list", "need search", "need retract", "experience",
+        "experience put", "experience show", "experience retract"}) {
     auto r = testing::runCli(words(cmd + " --help"));
     EXPECT_EQ(r.exitCode, 0) << describe(r);
     EXPECT_NE(r.out.find("Usage: allmenning " + cmd), std::string::npos) << r.out;

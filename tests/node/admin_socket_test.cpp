@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -99,24 +102,51 @@ TEST(AdminWire, FrameHeadersAreChecked) {
 // ---- Server ------------------------------------------------------------------
 
 // A server on its own thread whose handler echoes the request: argv on
-// stdout, stdin on stderr, exit code 7. argv[0] "throw" makes it throw.
+// stdout, stdin on stderr, exit code 7. argv[0] "throw" makes it throw;
+// argv[0] "hold" keeps the command running until release().
 class EchoServer {
  public:
-  explicit EchoServer(const std::string& path, std::chrono::milliseconds timeout = 2s) {
+  explicit EchoServer(const std::string& path, std::chrono::milliseconds timeout = 2s,
+                      size_t maxClients = 16) {
     AdminServerOptions options;
     options.timeout = timeout;
+    options.maxClients = maxClients;
     options.log = [](std::string_view) {};
-    auto server = AdminServer::listen(path, echo, options);
+    auto server = AdminServer::listen(
+        path,
+        [this](const AdminRequest& r, std::ostream& out, std::ostream& err) {
+          if (!r.argv.empty() && r.argv[0] == "hold") {
+            std::unique_lock lock(mu_);
+            held_ = true;
+            changed_.notify_all();
+            changed_.wait(lock, [this] { return released_; });
+          }
+          return echo(r, out, err);
+        },
+        options);
     EXPECT_TRUE(server.isOk()) << server.status().message();
     if (!server.isOk()) return;
     server_ = std::move(*server);
     thread_ = std::thread([this] { server_->serve(); });
   }
-  ~EchoServer() { stop(); }
+  ~EchoServer() {
+    release();
+    stop();
+  }
   void stop() {
     if (!thread_.joinable()) return;
     server_->stop();
     thread_.join();
+  }
+  // Waits until a "hold" command runs; false after `limit`.
+  bool waitHeld(std::chrono::milliseconds limit = 5s) {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, limit, [this] { return held_; });
+  }
+  void release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    changed_.notify_all();
   }
   void destroy() {
     stop();
@@ -132,6 +162,10 @@ class EchoServer {
   }
   std::unique_ptr<AdminServer> server_;
   std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool held_ = false;
+  bool released_ = false;
 };
 
 struct Reply {
@@ -339,6 +373,61 @@ TEST(AdminServer, StopIsPromptEvenWithAClientMidRequest) {
   auto start = std::chrono::steady_clock::now();
   server.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+// A client that connects and sends nothing holds only its own connection:
+// the next command runs at once, not after the first one's timeout.
+TEST(AdminServer, AClientThatHoldsItsConnectionBlocksNoOther) {
+  TempDir dir;
+  std::string path = dir / "admin.sock";
+  EchoServer server(path, 30s);
+  RawClient holder(path);
+  ASSERT_TRUE(holder.connected());
+  holder.send("ALM1");  // and nothing more, for as long as it likes
+  std::this_thread::sleep_for(50ms);
+  auto start = std::chrono::steady_clock::now();
+  expectStillServing(path);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+// Commands run one at a time; one that waits is told what it waits for,
+// then runs once the other has finished.
+TEST(AdminServer, AWaitingCommandSaysWhatItWaitsFor) {
+  TempDir dir;
+  std::string path = dir / "admin.sock";
+  EchoServer server(path, 30s);
+  auto first = std::async(std::launch::async, [&] {
+    return call(path, AdminRequest{{"hold", "import"}, "/", std::nullopt});
+  });
+  ASSERT_TRUE(server.waitHeld());
+  auto second = std::async(std::launch::async, [&] {
+    return call(path, AdminRequest{{"after"}, "/", std::nullopt});
+  });
+  EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout) << "ran beside the other";
+  server.release();
+  Reply a = first.get(), b = second.get();
+  ASSERT_TRUE(a.status.isOk()) << a.status.message();
+  ASSERT_TRUE(b.status.isOk()) << b.status.message();
+  EXPECT_EQ(a.out, "hold\nimport\n");
+  EXPECT_EQ(b.out, "after\n");
+  EXPECT_EQ(b.err,
+            "allmenning: waiting for the running node to finish another command (hold import)\n");
+}
+
+// Beyond maxClients connections, one more is told the node is busy at once.
+TEST(AdminServer, OneClientTooManyIsToldTheNodeIsBusy) {
+  TempDir dir;
+  std::string path = dir / "admin.sock";
+  EchoServer server(path, 30s, 2);
+  RawClient a(path), b(path);
+  a.send("ALM1");
+  b.send("ALM1");
+  std::this_thread::sleep_for(100ms);
+  Reply r = call(path, AdminRequest{{"third"}, "/", std::nullopt});
+  ASSERT_TRUE(r.status.isOk()) << r.status.message();
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("serving 2 admin connections already; try again"), std::string::npos)
+      << r.err;
 }
 
 }  // namespace

@@ -285,11 +285,14 @@ TEST(AtomicFileTest, AppearsOnlyWhenCommittedAndLeavesNothingOtherwise) {
   EXPECT_FALSE(writeFileAtomic(dir / "out", "other", 0644, /*replace=*/false).isOk());
   EXPECT_EQ(testing::readFile(dir / "out"), "whole\n");
   EXPECT_EQ(count(), 1);
-  // A symlink planted at the target is replaced, never followed.
+  // A symlink planted at the target is refused: neither followed nor replaced.
   std::filesystem::create_symlink(dir / "elsewhere", dir / "link");
-  ASSERT_TRUE(writeFileAtomic(dir / "link", "x", 0644).isOk());
+  Status st = writeFileAtomic(dir / "link", "x", 0644);
+  EXPECT_EQ(st.exitCode(), 2) << st.message();
+  EXPECT_NE(st.message().find("is a symbolic link; refusing to replace it"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir / "elsewhere"));
-  EXPECT_FALSE(std::filesystem::is_symlink(dir / "link"));
+  EXPECT_TRUE(std::filesystem::is_symlink(dir / "link"));
+  EXPECT_EQ(count(), 2);
 }
 
 // `export --output out.jsonl` names a file in the working directory.

@@ -44,7 +44,8 @@ RuntimeOptions fastOptions() {
 // `run` attaches it.
 class Body {
  public:
-  Body(const TempDir& dir, const std::string& name) : home_(dir / name) {
+  Body(const TempDir& dir, const std::string& name, RuntimeOptions options = fastOptions())
+      : home_(dir / name) {
     InitOptions o;
     o.config.name = name + " kommune";
     o.config.listen = "127.0.0.1:0";
@@ -54,7 +55,7 @@ class Body {
     EXPECT_TRUE(node.isOk() && key.isOk());
     node_ = std::move(*node);
     key_ = std::move(*key);
-    runtime_ = std::make_unique<Runtime>(*node_, *key_, fastOptions());
+    runtime_ = std::make_unique<Runtime>(*node_, *key_, options);
     Status st = runtime_->start();
     EXPECT_TRUE(st.isOk()) << st.message();
     node_->setNetwork(runtime_.get());
@@ -168,6 +169,55 @@ TEST_F(RuntimeTest, ViewCallsAfterStopReturnAtOnce) {
   b_->put("after-stop");  // published to nowhere, stored all the same
   EXPECT_LT(SteadyClock::now() - start, 2s);
   EXPECT_TRUE(b_->has(*b_, "after-stop"));
+}
+
+// `trust add` on a running node fetches the new author's entries from the
+// peers that have shown them, at once: Heads rounds here are a minute apart.
+TEST(RuntimeTrustTest, TrustAddFetchesAtOnce) {
+  ASSERT_TRUE(initCrypto().isOk());
+  TempDir dir;
+  RuntimeOptions slow = fastOptions();
+  slow.p2p.connection.sync.headsIntervalMs = 60'000;
+  Body a(dir, "a", slow), b(dir, "b", slow);
+  ASSERT_TRUE(b.node().trustKey(a.node().id(), "a").isOk());
+  b.put("fra-b");
+  a.net().dial(b.asPeer());
+  // a has seen b's Heads, and stored nothing of b: it does not trust b yet.
+  ASSERT_TRUE(waitUntil([&] {
+    auto peers = a.net().peers();
+    return peers.size() == 1 && peers[0].lagKnown;
+  }));
+  EXPECT_FALSE(a.has(b, "fra-b"));
+  auto start = SteadyClock::now();
+  ASSERT_TRUE(a.node().trustKey(b.node().id(), "b").isOk());
+  EXPECT_TRUE(waitUntil([&] { return a.has(b, "fra-b"); }, 5s)) << "not before the next Heads";
+  EXPECT_LT(SteadyClock::now() - start, 5s);
+}
+
+// A configured address that answers nothing is not `connected` because the
+// same peer dialed us; the status says why the dialer is not connected.
+TEST_F(RuntimeTest, AStaleAddressIsNotConnectedAndSaysWhy) {
+  ASSERT_TRUE(a_->node().addPeer("127.0.0.1:1", b_->node().id()).isOk());  // nothing listens
+  b_->net().dial(a_->asPeer());
+  Json peer;
+  ASSERT_TRUE(waitUntil([&] {
+    auto st = a_->node().status();
+    if (!st.isOk() || (*st)["peers"].size() != 1) return false;
+    peer = (*st)["peers"][0];
+    return peer["inbound"] == true && !peer["lastError"].is_null();
+  })) << peer;
+  EXPECT_EQ(peer["address"], "127.0.0.1:1");
+  EXPECT_EQ(peer["connected"], false) << peer;
+  EXPECT_NE(peer["lastError"].get<std::string>().find("connect"), std::string::npos) << peer;
+  // The right address: connected, and the status says so.
+  ASSERT_TRUE(a_->node().removePeer(b_->node().id()).isOk());
+  auto right = b_->asPeer();
+  ASSERT_TRUE(
+      a_->node().addPeer("127.0.0.1:" + std::to_string(right.port), b_->node().id()).isOk());
+  EXPECT_TRUE(waitUntil([&] {
+    auto st = a_->node().status();
+    return st.isOk() && (*st)["peers"].size() == 1 && (*st)["peers"][0]["connected"] == true;
+  }));
 }
 
 }  // namespace

@@ -69,7 +69,7 @@ class SearchTest : public ::testing::Test {
     EXPECT_TRUE(rows.isOk()) << rows.status().message();
     std::vector<std::string> out;
     if (!rows.isOk()) return out;
-    for (const auto& r : *rows) {
+    for (const auto& r : (*rows)["cases"]) {
       std::string ref = r["case"];
       out.push_back(ref.substr(ref.find('/') + 1));
     }
@@ -117,7 +117,7 @@ TEST_F(SearchTest, APartOfACompoundFindsTheCase) {
   EXPECT_EQ(ids("skredvarsling"), std::vector<std::string>{"skred"});
   auto rows = node_->search(textQuery("varsling"));
   ASSERT_TRUE(rows.isOk());
-  for (const auto& r : *rows) {
+  for (const auto& r : (*rows)["cases"]) {
     EXPECT_NE(r["snippet"].get<std::string>().find("arsling]"), std::string::npos) << r;
   }
 }
@@ -220,6 +220,62 @@ TEST_F(SearchTest, EachFilterWithTextReturnsExactlyTheExpectedSet) {
   EXPECT_EQ(idSet(g), want);
 }
 
+// A case with a start and no end is still running: it belongs to every
+// year from its start on, with words and without.
+TEST_F(SearchTest, AnOpenEndedCaseRunsInEveryYearFromItsStart) {
+  put("lopende", {{"started", "2025-03-01"}, {"summary", "Flom i elvene."}});
+  put("avsluttet", {{"started", "2025-03-01"}, {"ended", "2025-12-31"}, {"summary", "Flom."}});
+  put("slutt", {{"ended", "2024-06-30"}, {"summary", "Flom i fjor."}});
+  auto inYear = [&](int year, const std::string& text) {
+    SearchFilter f = textQuery(text);
+    f.year = year;
+    return idSet(f);
+  };
+  for (const std::string text : {"", "flom"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(inYear(2024, text), std::set<std::string>{"slutt"});
+    EXPECT_EQ(inYear(2025, text), (std::set<std::string>{"lopende", "avsluttet"}));
+    EXPECT_EQ(inYear(2026, text), std::set<std::string>{"lopende"});
+    EXPECT_EQ(inYear(2090, text), std::set<std::string>{"lopende"});
+  }
+}
+
+// A page is at most `limit` rows after `offset`; every page gives the total,
+// from the RocksDB path (no words) and from the index (words) alike.
+TEST_F(SearchTest, APageSaysHowManyMatchInAll) {
+  for (int i = 0; i < 60; ++i) {
+    put("sak-" + std::to_string(i), {{"sector", "emergency"}, {"summary", "Flomvarsling."}});
+  }
+  put("annen", {{"sector", "transport"}, {"summary", "Veg."}});
+  SearchFilter byWords = textQuery("varsling"), byFilter;
+  byWords.limit = 50;
+  byFilter.sector = "emergency";
+  for (SearchFilter f : {byWords, byFilter}) {
+    SCOPED_TRACE(f.text);
+    auto first = node_->search(f);
+    ASSERT_TRUE(first.isOk()) << first.status().message();
+    EXPECT_EQ((*first)["total"], 60);
+    EXPECT_EQ((*first)["offset"], 0);
+    EXPECT_EQ((*first)["cases"].size(), 50u);
+    f.offset = 50;
+    auto second = node_->search(f);
+    ASSERT_TRUE(second.isOk()) << second.status().message();
+    EXPECT_EQ((*second)["total"], 60);
+    EXPECT_EQ((*second)["offset"], 50);
+    EXPECT_EQ((*second)["cases"].size(), 10u);
+    std::set<std::string> all;
+    for (const auto* page : {&*first, &*second}) {
+      for (const auto& r : (*page)["cases"]) all.insert(r["case"].get<std::string>());
+    }
+    EXPECT_EQ(all.size(), 60u) << "the pages do not overlap";
+    f.offset = 60;
+    auto past = node_->search(f);
+    ASSERT_TRUE(past.isOk());
+    EXPECT_EQ((*past)["total"], 60);
+    EXPECT_TRUE((*past)["cases"].empty());
+  }
+}
+
 TEST_F(SearchTest, RetractedAndReplacedTextDisappears) {
   put("a", {{"summary", "Droner inspiserer bruer."}});
   put("b", {{"summary", "Droner leverer blodprøver."}});
@@ -269,7 +325,7 @@ TEST_F(SearchTest, DeletedOrStaleIndexIsRebuiltWithTheSameResults) {
     return out;
   };
   auto before = answers();
-  ASSERT_EQ(before[0].size(), 29u);
+  ASSERT_EQ(before[0]["cases"].size(), 29u);
 
   node_.reset();
   fs::remove_all(home() + "/search");
@@ -360,11 +416,12 @@ TEST_F(SearchTest, CasesFromPeersAreFoundAsSoonAsStored) {
   auto out = log.apply({peer.nextWith(Kind::kCase, *payload, now_)});
   ASSERT_TRUE(out.isOk());
   ASSERT_EQ(out->front().outcome, Outcome::kAccepted);
-  auto rows = node_->search(textQuery("varsling"));
-  ASSERT_TRUE(rows.isOk());
-  ASSERT_EQ(rows->size(), 1u);
-  EXPECT_EQ((*rows)[0]["case"], toHex(peer.id()) + "/fra-vaga");
-  EXPECT_EQ((*rows)[0]["authorName"], nullptr);  // no profile from Vågå yet
+  auto page = node_->search(textQuery("varsling"));
+  ASSERT_TRUE(page.isOk());
+  const Json& rows = (*page)["cases"];
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["case"], toHex(peer.id()) + "/fra-vaga");
+  EXPECT_EQ(rows[0]["authorName"], nullptr);  // no profile from Vågå yet
   auto retract = encodeRetract({"fra-vaga", false});
   ASSERT_TRUE(log.apply({peer.nextWith(Kind::kRetract, retract, now_)}).isOk());
   EXPECT_TRUE(ids("varsling").empty());

@@ -97,7 +97,7 @@ class StoreTest : public ::testing::Test {
     auto r = store_->search(f);
     EXPECT_TRUE(r.isOk()) << r.status().message();
     std::vector<std::string> out;
-    for (const auto& k : *r) out.push_back(k.id);
+    for (const auto& k : r->items) out.push_back(k.id);
     std::sort(out.begin(), out.end());
     return out;
   }
