@@ -219,9 +219,18 @@ TEST_F(StoreTest, OpeningAMissingDatabaseDoesNotCreateOne) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "nothing-here"));
 }
 
+// Refused as such, and the database it found is left as it was.
 TEST_F(StoreTest, CreatingOverAnExistingDatabaseIsRefused) {
+  ASSERT_TRUE(apply({caseEntry(*alice_, testing::caseJson("a"))})[0].stored());
   store_.reset();
-  EXPECT_FALSE(Store::open(dir_ / "db", network_, Store::Mode::kCreate).isOk());
+  const std::string dir = dir_ / "db";
+  auto created = Store::open(dir, network_, Store::Mode::kCreate);
+  ASSERT_FALSE(created.isOk());
+  EXPECT_EQ(created.status().code(), Status::Code::kRefused) << created.status().message();
+  EXPECT_EQ(created.status().message(),
+            "a database already exists in " + dir + "; refusing to create another over it");
+  reopen();
+  EXPECT_EQ(store_->head(alice_->publicKey())->seq, 1u);
 }
 
 TEST_F(StoreTest, OpeningWithAnotherNetworkIsRefused) {
