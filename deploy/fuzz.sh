@@ -19,7 +19,7 @@ build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 work=${FUZZ_WORK_DIR:-$build_dir/fuzz-work}
 slow_ms=${FUZZ_SLOW_MS:-100}
 default_targets="fuzz_frame fuzz_handshake fuzz_wire fuzz_entry fuzz_case_json fuzz_sync"
-default_targets+=" fuzz_ocds"
+default_targets+=" fuzz_ocds fuzz_record_json fuzz_admin_wire fuzz_intent"
 read -r -a targets <<<"${FUZZ_TARGETS:-$default_targets}"
 nice_cmd=()
 [[ -n ${FUZZ_NICE:-} ]] && nice_cmd=(nice -n "$FUZZ_NICE")

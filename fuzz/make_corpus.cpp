@@ -14,6 +14,8 @@
 
 #include "fuzz/fuzz_util.h"
 #include "fuzz/sync_pool.h"
+#include "node/admin_wire.h"
+#include "node/intent.h"
 #include "protocol/framing.h"
 #include "protocol/record_json.h"
 #include "protocol/sync.h"
@@ -30,6 +32,10 @@ void write(const fs::path& dir, const std::string& name, const Bytes& data) {
   std::ofstream out(dir / name, std::ios::binary);
   out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
   if (!out) fuzz::broken("cannot write a seed");
+}
+
+void writeText(const fs::path& dir, const std::string& name, const std::string& text) {
+  write(dir, name, Bytes(text.begin(), text.end()));
 }
 
 std::vector<Message> sampleMessages() {
@@ -143,6 +149,36 @@ void syncSeeds(const fs::path& dir) {
   write(dir, "strict", strict.data());
 }
 
+// Flags byte 0 (production limits) or 1 (small limits), then a request;
+// flags byte 2, then a reply stream, as fuzz_admin_wire.cpp reads them.
+void adminWireSeeds(const fs::path& dir) {
+  const std::vector<AdminRequest> requests = {
+      {{"search", "flom", "--json"}, "/home/officer", std::nullopt},
+      {{"case", "put", "-"}, "/srv/allmenning", std::string(R"({"id":"flom-1"})")},
+      {{}, "/", std::string()},
+  };
+  for (size_t i = 0; i < requests.size(); ++i) {
+    for (char flags : {'\0', '\1'}) {
+      writeText(dir, "request-" + std::to_string(i) + "-" + std::to_string(int{flags}),
+                std::string(1, flags) + encodeRequest(requests[i]));
+    }
+  }
+  writeText(dir, "reply",
+            std::string(1, '\2') + encodeFrame(FrameType::kStdout, "3 cases\n") +
+                encodeFrame(FrameType::kStderr, "warning\n") + encodeExitFrame(2));
+  writeText(dir, "reply-exit-only", std::string(1, '\2') + encodeExitFrame(-1));
+}
+
+// Intent files: empty, one entry, A's whole log, and a broken chain.
+void intentSeeds(const fs::path& dir) {
+  const auto& e = fuzz::syncPool().entries;
+  writeText(dir, "empty", encodeIntent({}));
+  writeText(dir, "one", encodeIntent({e[0]}));
+  writeText(dir, "log-a",
+            encodeIntent(std::vector<Entry>(e.begin(), e.begin() + fuzz::SyncPool::kLogA)));
+  writeText(dir, "not-a-chain", encodeIntent({e[0], e[2]}));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -157,5 +193,7 @@ int main(int argc, char** argv) {
   wireSeeds(out / "fuzz_wire");
   entrySeeds(out / "fuzz_entry", argc, argv);
   syncSeeds(out / "fuzz_sync");
+  adminWireSeeds(out / "fuzz_admin_wire");
+  intentSeeds(out / "fuzz_intent");
   return 0;
 }

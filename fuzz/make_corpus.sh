@@ -19,4 +19,6 @@ for f in "$shared"/data/cases/*/*.json deploy/examples/*.json; do
 done
 mkdir -p fuzz/corpus/fuzz_ocds
 cp tests/data/ocds-process/*.json fuzz/corpus/fuzz_ocds/
+mkdir -p fuzz/corpus/fuzz_record_json
+cp deploy/examples/needs/*.json deploy/examples/experiences/*.json fuzz/corpus/fuzz_record_json/
 echo "make_corpus: $(find fuzz/corpus -type f | wc -l) seeds in fuzz/corpus"

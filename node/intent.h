@@ -12,12 +12,19 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/entry.h"
 #include "protocol/status.h"
 
 namespace allmenning {
+
+// The file's text, and back. decodeIntent refuses damaged text ("damaged:
+// ...", "damaged at entry N: ..."): every entry must decode and belong to
+// one chain. Pure: the fuzz target fuzz_intent runs exactly this.
+std::string encodeIntent(const std::vector<Entry>& entries);
+Result<std::vector<Entry>> decodeIntent(std::string_view text);
 
 Status writeIntent(const std::string& path, const std::vector<Entry>& entries);
 // The entries of the intent file; empty when none was ever written. Refuses a

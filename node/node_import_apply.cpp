@@ -109,13 +109,13 @@ class ImportBatch {
     if (!results.isOk()) return results.status();
     std::vector<Entry> stored;
     for (size_t i = 0; i < results->size(); ++i) {
-      const ApplyResult& r = (*results)[i];
+      const ApplyOutcome& r = (*results)[i];
       if (r.stored()) {
         announce(entries_[i]);
         stored.push_back(entries_[i]);
-      } else if (r.placement == Placement::kDuplicate && r.status.isOk()) {
+      } else if (r.outcome == Outcome::kDuplicate) {
         ++report_.duplicates;
-      } else if (r.fork || r.frozen) {
+      } else if (r.outcome == Outcome::kFork || r.outcome == Outcome::kFrozen) {
         noteFork(entries_[i], lines_[i], r.fork.has_value());
       } else {
         ++report_.refused;

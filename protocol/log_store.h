@@ -2,39 +2,21 @@
 //
 // The node implements it over its RocksDB Store; MemoryLog
 // (protocol/memory_log.h) implements it in memory for tests and the
-// simulation. Every implementation must decide acceptance with the same
-// pure rules (checkEntry, placeEntry, checkPayload), so a peer is treated
-// the same whichever store sits behind the session.
+// simulation. Every implementation decides acceptance with the one pure
+// decision, decideEntry (protocol/acceptance.h), so a peer is treated the
+// same whichever store sits behind the session.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "protocol/acceptance.h"
 #include "protocol/entry.h"
 #include "protocol/status.h"
 #include "protocol/wire.h"
 
 namespace allmenning {
-
-// What apply() did with one entry.
-enum class Outcome {
-  kAccepted,   // appended to its author's log
-  kDuplicate,  // already stored with the same hash
-  kGap,        // seq > head+1: not stored; the caller asks for the gap
-  kBadPrev,    // seq == head+1 but prev differs: the author's chain forked earlier
-  kFork,       // a second valid entry at a stored seq; a fork proof was recorded
-  kFrozen,     // the author equivocated before; nothing more is accepted for it
-  kUntrusted,  // this node does not accept the author (not trusted, not vouched for)
-  kInvalid,    // failed checkEntry or checkPayload, or had no payload
-};
-std::string outcomeName(Outcome o);
-
-struct ApplyOutcome {
-  Outcome outcome = Outcome::kAccepted;
-  Status status;                  // why, when the entry was refused
-  std::optional<ForkProof> fork;  // set with kFork: the stored and the new header
-};
 
 class LogStore {
  public:

@@ -1,9 +1,9 @@
 // An in-memory LogStore for protocol tests and the multi-node simulation.
 //
-// It decides acceptance with the same pure rules as the RocksDB store
-// (checkEntry, placeEntry, checkPayload, the network id) and keeps fork
-// proofs the way the design asks: the first proof for an author is stored,
-// the author is frozen, and no later entry of that author is accepted.
+// It decides acceptance with the same pure decision as the RocksDB store
+// (decideEntry, protocol/acceptance.h) and keeps fork proofs the way the
+// design asks: the first proof for an author is stored, the author is
+// frozen, and no later entry of that author is accepted.
 #pragma once
 
 #include <map>

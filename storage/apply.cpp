@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "protocol/acceptance.h"
 #include "protocol/records.h"
 #include "protocol/sync.h"
 #include "storage/families.h"
@@ -21,72 +22,33 @@ class Store::Writer {
  public:
   Writer(Store& store, int64_t receivedAt) : s_(store), receivedAt_(receivedAt) {}
 
-  // Checks one entry and, when it extends its author's log, adds it.
-  // Returns a non-ok Status only for I/O errors; refusals are in the result.
-  Result<ApplyResult> add(Entry e) {
-    auto copy = storedCopy(e);
-    if (!copy.isOk() || *copy) return copy.isOk() ? **copy : Result<ApplyResult>(copy.status());
-    ApplyResult r;
-    r.status = checkEntry(e, s_.network_);
-    if (!r.status.isOk()) return r;
-    // After checkEntry, so a forged entry is still reported as invalid.
-    if (!accepts(e.header.author)) {
-      r.untrusted = true;
-      r.status = Status::refused("entry " + describe(e) + ": author is not trusted by this node");
-      return r;
-    }
-    auto head = headOf(e.header.author);
-    if (!head.isOk()) return head.status();
-    std::optional<Hash> atSeq;
-    if (e.header.seq <= head->seq) {
-      auto h = hashAt(e.header.author, e.header.seq);
-      if (!h.isOk()) return h.status();
-      atSeq = *h;
-    }
-    // After checkEntry, as MemoryLog does, so forged entries of a frozen
-    // author still mark their sender as misbehaving. An exact copy of a
-    // stored entry is still a duplicate: the peer merely lags.
-    if (frozen(e.header.author) && atSeq != e.hash) {
-      r.frozen = true;
-      r.status = Status::refused("entry " + describe(e) + ": author is frozen after a fork");
-      return r;
-    }
-    r.placement = placeEntry(*head, e, atSeq);
-    if (r.placement == Placement::kFork) return fork(e, std::move(r));
-    if (r.placement != Placement::kNext) {
-      if (r.placement != Placement::kDuplicate) r.status = placementError(e, r.placement);
-      return r;
-    }
-    r.status = e.payload ? checkPayload(e.header.kind, *e.payload)
-                         : Status::corruption("entry " + describe(e) + ": payload missing");
-    if (!r.status.isOk()) return r;
-    ALM_RETURN_IF_ERROR(write(e));
-    return r;
+  // Decides one entry (decideEntry) and, when it extends its author's
+  // log, adds it. Returns a non-ok Status only for I/O errors; refusals are
+  // in the outcome.
+  Result<ApplyOutcome> add(Entry e) {
+    auto view = viewOf(e);
+    if (!view.isOk()) return view.status();
+    ApplyOutcome out = decideEntry(e, s_.network_, *view);
+    if (out.outcome == Outcome::kFork) return fork(e, std::move(out));
+    if (out.outcome == Outcome::kAccepted) ALM_RETURN_IF_ERROR(write(e));
+    return out;
   }
 
-  // An exact copy of a stored entry of an accepted author: the same entry
-  // hash, so the same header bytes and signature, both checked when it was
-  // stored. It is a duplicate without a second signature check, so a peer
-  // replaying a log costs a lookup and a hash per entry, not a verification.
-  // Its payload, which the entry hash does not cover, is still checked.
-  Result<std::optional<ApplyResult>> storedCopy(const Entry& e) {
-    const std::optional<ApplyResult> none;
-    if (e.header.network != s_.network_ || !accepts(e.header.author)) return none;
-    auto head = headOf(e.header.author);
+  // What the store plus this batch hold of the entry's author. Nothing is
+  // read for an author this node does not accept.
+  Result<AuthorView> viewOf(const Entry& e) {
+    const PublicKey& author = e.header.author;
+    AuthorView view{accepts(author), frozen(author), {}, std::nullopt};
+    if (!view.accepted) return view;
+    auto head = headOf(author);
     if (!head.isOk()) return head.status();
-    if (e.header.seq == 0 || e.header.seq > head->seq) return none;
-    auto h = hashAt(e.header.author, e.header.seq);
-    if (!h.isOk()) return h.status();
-    if (*h != e.hash) return none;
-    ApplyResult r;  // placement kNext with a failed status reads as invalid
-    if (e.payload && (e.payload->size() != e.header.payloadSize ||
-                      blake2b256(*e.payload) != e.header.payloadHash)) {
-      r.status =
-          Status::corruption("entry " + describe(e) + ": payload hash does not match the header");
-    } else {
-      r.placement = Placement::kDuplicate;
+    view.head = *head;
+    if (e.header.seq >= 1 && e.header.seq <= head->seq) {
+      auto h = hashAt(author, e.header.seq);
+      if (!h.isOk()) return h.status();
+      view.storedAtSeq = *h;
     }
-    return std::optional<ApplyResult>(std::move(r));
+    return view;
   }
 
   // Adds a fork proof of `author` to the batch; later entries of the author
@@ -110,15 +72,6 @@ class Store::Writer {
   }
 
  private:
-  static std::string describe(const Entry& e) {
-    return toHex(e.header.author).substr(0, 16) + "/" + std::to_string(e.header.seq);
-  }
-
-  static Status placementError(const Entry& e, Placement p) {
-    return Status::corruption("entry " + describe(e) + ": " + placementName(p) +
-                              " in the author's chain");
-  }
-
   bool frozen(const PublicKey& author) const {
     return s_.frozen(author) || newlyFrozen_.count(author) != 0;
   }
@@ -137,15 +90,16 @@ class Store::Writer {
   // A second valid entry at a stored seq: the stored one and `e` are the
   // proof. It goes into this batch, so the proof and the entries the
   // batch accepts reach the disk together or not at all.
-  Result<ApplyResult> fork(const Entry& e, ApplyResult r) {
+  Result<ApplyOutcome> fork(const Entry& e, ApplyOutcome out) {
     auto stored = entryAt(e.header.author, e.header.seq);
     if (!stored.isOk()) return stored.status();
-    if (!*stored) return Status::corruption("entry " + describe(e) + ": stored entry vanished");
-    ForkProof proof = forkProofOf(**stored, e);
-    addFork(e.header.author, proof);
-    r.status = placementError(e, Placement::kFork);
-    r.fork = std::move(proof);
-    return r;
+    if (!*stored) {
+      return Status::corruption("entry " + toHex(e.header.author).substr(0, 16) + "/" +
+                                std::to_string(e.header.seq) + ": stored entry vanished");
+    }
+    out.fork = forkProofOf(**stored, e);
+    addFork(e.header.author, *out.fork);
+    return out;
   }
 
   Result<Head> headOf(const PublicKey& author) {
@@ -284,11 +238,11 @@ class Store::Writer {
   std::multimap<PublicKey, PublicKey> newVouches_;  // vouchee -> voucher
 };
 
-Result<std::vector<ApplyResult>> Store::apply(std::vector<Entry> entries, bool sync,
-                                              int64_t receivedAt) {
+Result<std::vector<ApplyOutcome>> Store::apply(std::vector<Entry> entries, bool sync,
+                                               int64_t receivedAt) {
   std::lock_guard lock(writeMu_);
   Writer writer(*this, receivedAt);
-  std::vector<ApplyResult> results;
+  std::vector<ApplyOutcome> results;
   results.reserve(entries.size());
   for (auto& e : entries) {
     auto r = writer.add(std::move(e));

@@ -182,6 +182,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& n
   // look for one before asking it.
   std::error_code ec;
   bool exists = std::filesystem::exists(dir + "/CURRENT", ec);
+  if (mode == Mode::kCreate && exists) {
+    return Status::refused("a database already exists in " + dir +
+                           "; refusing to create another over it");
+  }
   // A folder RocksDB would have to create is reported as an error first.
   if (mode == Mode::kCreate) std::filesystem::create_directories(dir, ec);
   auto opened = mode == Mode::kExisting && !exists

@@ -25,8 +25,8 @@
 //
 // apply() is the one path that writes entries: it accepts entries only of
 // authors this node accepts (trusted directly, or vouched for by a directly
-// trusted author), checks every entry with
-// the protocol rules and commits all accepted entries, heads and index
+// trusted author), decides every entry with the protocol's one acceptance
+// decision (decideEntry) and commits all accepted entries, heads and index
 // changes in one atomic WriteBatch. When it meets a second entry at a stored
 // seq it writes the fork proof into that same batch and freezes the author.
 #pragma once
@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/acceptance.h"
 #include "protocol/entry.h"
 #include "protocol/status.h"
 #include "protocol/wire.h"
@@ -126,17 +127,6 @@ struct Page {
   size_t total = 0;
 };
 
-// The outcome of apply() for one entry, in input order. An entry refused by
-// checkEntry or the payload rules has placement kNext and a non-ok status.
-struct ApplyResult {
-  Placement placement = Placement::kNext;
-  Status status;                  // non-ok when the entry was refused
-  bool frozen = false;            // refused because its author equivocated earlier
-  bool untrusted = false;         // refused because this node does not accept its author
-  std::optional<ForkProof> fork;  // set with kFork: the proof this call recorded
-  bool stored() const { return status.isOk() && placement == Placement::kNext; }
-};
-
 class Store {
  public:
   enum class Mode {
@@ -191,11 +181,13 @@ class Store {
   // future-dated entry cannot stay on top.
   Result<Page<CaseKey>> search(const SearchFilter& filter) const;
 
-  // Checks and writes `entries` in order; see ApplyResult. Entries may build
-  // on earlier ones in the same call. With `sync`, the write is on disk when
+  // Decides (decideEntry, protocol/acceptance.h) and writes `entries` in
+  // order, one outcome each, in input order. Entries may build on earlier
+  // ones in the same call. With `sync`, the write is on disk when
   // this returns. `receivedAt` (ms, the caller's clock) is recorded with each
   // case. An I/O error fails the whole call and writes nothing.
-  Result<std::vector<ApplyResult>> apply(std::vector<Entry> entries, bool sync, int64_t receivedAt);
+  Result<std::vector<ApplyOutcome>> apply(std::vector<Entry> entries, bool sync,
+                                          int64_t receivedAt);
   // Called after each apply() that stored entries, with them in order, once
   // they are committed and before the next writer starts: derived data kept
   // outside RocksDB (the search index) follows the same single path. Set it

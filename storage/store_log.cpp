@@ -28,38 +28,12 @@ Result<std::vector<AuthorHead>> StoreLog::heads() const {
 }
 
 Result<std::vector<ApplyOutcome>> StoreLog::apply(std::vector<Entry> entries) {
-  auto results = store_.apply(std::move(entries), /*sync=*/true, clock_());
-  if (!results.isOk()) return results.status();
-  std::vector<ApplyOutcome> out;
-  out.reserve(results->size());
-  for (ApplyResult& r : *results) out.push_back(toOutcome(std::move(r)));
-  return out;
+  return store_.apply(std::move(entries), /*sync=*/true, clock_());
 }
 
 std::optional<ForkProof> StoreLog::forkProof(const PublicKey& author) const {
   auto proof = store_.forkProof(author);
   return proof.isOk() ? *proof : std::nullopt;
-}
-
-ApplyOutcome toOutcome(ApplyResult r) {
-  if (r.stored()) return {Outcome::kAccepted, Status::ok(), {}};
-  // Frozen is decided before placement, so its placement field says nothing.
-  if (r.frozen) return {Outcome::kFrozen, std::move(r.status), {}};
-  if (r.untrusted) return {Outcome::kUntrusted, std::move(r.status), {}};
-  switch (r.placement) {
-    case Placement::kDuplicate:
-      return {Outcome::kDuplicate, std::move(r.status), {}};
-    case Placement::kGap:
-      return {Outcome::kGap, std::move(r.status), {}};
-    case Placement::kBadPrev:
-      return {Outcome::kBadPrev, std::move(r.status), {}};
-    case Placement::kFork:
-      return {Outcome::kFork, std::move(r.status), std::move(r.fork)};
-    case Placement::kNext:
-      break;
-  }
-  // Placed as next but not stored: checkEntry or the payload rules refused it.
-  return {Outcome::kInvalid, std::move(r.status), {}};
 }
 
 }  // namespace allmenning

@@ -5,8 +5,9 @@
 // authoring, import) choose them, while LogStore::apply has neither. The
 // adapter fixes that policy in one place (always sync, receivedAt from an
 // injected clock) and keeps Store's own API free of a second, differently
-// shaped apply. Every rule lives in Store::apply; this class only translates
-// its results, so the store has one writer path whichever caller uses it.
+// shaped apply. The rules live in decideEntry, which Store::apply calls; this
+// class adds no rule, so the store has one writer path whichever caller
+// uses it.
 #pragma once
 
 #include <cstdint>
@@ -48,8 +49,5 @@ class StoreLog : public LogStore {
   Store& store_;
   std::function<int64_t()> clock_;
 };
-
-// The LogStore outcome of one Store::apply result.
-ApplyOutcome toOutcome(ApplyResult r);
 
 }  // namespace allmenning

@@ -271,6 +271,7 @@ void P2PNode::dropSlots(const PublicKey& key) {
 
 void P2PNode::connect(const SlotPtr& slot) {
   if (stopped_ || slot->forgotten) return;
+  if (config_.onDial) config_.onDial(slot->peer);
   slot->resolver.async_resolve(
       slot->peer.host, std::to_string(slot->peer.port),
       [this, slot](const error_code& ec, const tcp::resolver::results_type& results) {

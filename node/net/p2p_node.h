@@ -68,6 +68,8 @@ struct P2PConfig {
   // Observers, called on the node's thread. Keep them short.
   std::function<void(const std::vector<Entry>&)> onAccepted;  // received from peers
   std::function<void(const PeerEvent&)> onPeerEvent;
+  // Each connect attempt to a dialed peer, the first and every redial.
+  std::function<void(const DialPeer&)> onDial;
   // Called every `tickEvery` while run() goes (zero: never), so an observer
   // can tell that the event loop still turns: a handler that blocks the
   // loop delays the tick too.

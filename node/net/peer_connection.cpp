@@ -305,16 +305,20 @@ void PeerConnection::keepAlive(int64_t now) {
 
 // Pending handlers hold a shared_ptr to this object and see kClosed when
 // they run, so closing from inside any handler is safe.
+// The host hears of the close (bans a misbehaving peer, logs the event)
+// before the socket closes: a peer that sees its connection end and comes
+// straight back finds the ban in place and the line in the log. The caller
+// holds a reference, so this object outlives the host's erasing it.
 void PeerConnection::close(CloseKind kind, const std::string& why) {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
-  error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
   handshakeTimer_.cancel();
   tickTimer_.cancel();
   readPause_.cancel();
   host_.onClosed(*this, kind, why);
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
 }
 
 }  // namespace allmenning

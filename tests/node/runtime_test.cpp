@@ -4,10 +4,16 @@
 // observable result.
 #include "node/runtime.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "tests/test_util.h"
@@ -29,8 +35,45 @@ bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds limi
   return done();
 }
 
-RuntimeOptions fastOptions() {
+// Connect attempts per key, as the runtimes report them (P2PConfig::onDial),
+// counted on their io threads and read by the test.
+class DialCount {
+ public:
+  std::function<void(const DialPeer&)> hook() {
+    return [this](const DialPeer& p) {
+      std::lock_guard lock(mu_);
+      ++count_[p.key];
+    };
+  }
+  int of(const PublicKey& key) {
+    std::lock_guard lock(mu_);
+    return count_[key];
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<PublicKey, int> count_;
+};
+
+// A loopback port nothing listens on: a dial to it is refused at once.
+uint16_t closedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+RuntimeOptions fastOptions(std::function<void(const DialPeer&)> onDial = {}) {
   RuntimeOptions o;
+  o.p2p.onDial = std::move(onDial);
   o.p2p.reconnectMin = 50ms;
   o.p2p.reconnectMax = 200ms;
   o.p2p.connection.tickInterval = 50ms;
@@ -91,8 +134,8 @@ class RuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(initCrypto().isOk());
-    a_ = std::make_unique<Body>(dir_, "a");
-    b_ = std::make_unique<Body>(dir_, "b");
+    a_ = std::make_unique<Body>(dir_, "a", fastOptions(dials_.hook()));
+    b_ = std::make_unique<Body>(dir_, "b", fastOptions(dials_.hook()));
     // Each accepts the other's entries.
     ASSERT_TRUE(a_->node().trustKey(b_->node().id(), "b").isOk());
     ASSERT_TRUE(b_->node().trustKey(a_->node().id(), "a").isOk());
@@ -102,6 +145,7 @@ class RuntimeTest : public ::testing::Test {
     a_.reset();
   }
   TempDir dir_;
+  DialCount dials_;  // outlives the bodies, whose io threads count into it
   std::unique_ptr<Body> a_, b_;
 };
 
@@ -143,9 +187,18 @@ TEST_F(RuntimeTest, TwoNodesSyncCasesBothWays) {
 TEST_F(RuntimeTest, ForgetClosesTheConnectionAndStopsRedialing) {
   b_->net().dial(a_->asPeer());
   ASSERT_TRUE(waitUntil([&] { return a_->net().peers().size() == 1; }));
+  // A peer that refuses every dial: its redials, on the same timers, are the
+  // clock by which the absence of a redial of the forgotten peer is judged.
+  auto down = SecretKey::generate();
+  b_->net().dial(DialPeer{"127.0.0.1", closedPort(), down->publicKey()});
+  ASSERT_TRUE(waitUntil([&] { return dials_.of(down->publicKey()) >= 1; }));
   b_->net().forget(a_->node().id());
   ASSERT_TRUE(waitUntil([&] { return a_->net().peers().empty() && b_->net().peers().empty(); }));
-  std::this_thread::sleep_for(500ms);  // several redial periods: none may come
+  // Three more redials of the refusing peer: several redial periods have
+  // passed on b's own timers, and not one dial went to the forgotten peer.
+  const int seen = dials_.of(down->publicKey());
+  ASSERT_TRUE(waitUntil([&] { return dials_.of(down->publicKey()) >= seen + 3; }));
+  EXPECT_EQ(dials_.of(a_->node().id()), 1);
   EXPECT_TRUE(a_->net().peers().empty());
   EXPECT_TRUE(b_->net().peers().empty());
 }

@@ -59,10 +59,10 @@ class StoreTest : public ::testing::Test {
     return next(key, Kind::kCase, *payload);
   }
 
-  std::vector<ApplyResult> apply(std::vector<Entry> entries) {
+  std::vector<ApplyOutcome> apply(std::vector<Entry> entries) {
     auto r = store_->apply(std::move(entries), true, ++received_);
     EXPECT_TRUE(r.isOk()) << r.status().message();
-    return r.isOk() ? *r : std::vector<ApplyResult>{};
+    return r.isOk() ? *r : std::vector<ApplyOutcome>{};
   }
 
   using Handles = std::map<std::string, rocksdb::ColumnFamilyHandle*>;

@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 
 #include <deque>
+#include <set>
 #include <stdexcept>
 
 #include "protocol/memory_log.h"
@@ -29,28 +30,45 @@ const Hash& net() {
   return h;
 }
 
+// Every backend accepts every author until explicitTrust() is called;
+// from then on only the keys passed to trust() and not to distrust() since.
 struct MemoryBackend {
   MemoryLog log{net()};
+  std::set<PublicKey> trusted;
   LogStore& get() { return log; }
+  void explicitTrust() { log.trustOnly(trusted); }
+  void trust(const PublicKey& key) {
+    trusted.insert(key);
+    log.trustOnly(trusted);
+  }
+  void distrust(const PublicKey& key) {
+    trusted.erase(key);
+    log.trustOnly(trusted);
+  }
 };
 
 // A StoreLog that trusts every author it is handed, so the contract tests
-// exercise the rules they are about; trust has its own tests below.
+// exercise the rules they are about, until `autoTrust` is cleared.
 class TrustingStoreLog : public StoreLog {
  public:
   TrustingStoreLog(Store& store, std::function<int64_t()> clock)
       : StoreLog(store, std::move(clock)), store_(store) {}
   Result<std::vector<ApplyOutcome>> apply(std::vector<Entry> entries) override {
-    for (const Entry& e : entries) EXPECT_TRUE(store_.trust(e.header.author, "").isOk());
+    for (const Entry& e : entries) {
+      if (autoTrust) {
+        EXPECT_TRUE(store_.trust(e.header.author, "").isOk());
+      }
+    }
     return StoreLog::apply(std::move(entries));
   }
   Result<bool> recordFork(const ForkProof& proof) override {
     auto a = entryFromParts(proof.a.header, proof.a.signature, std::nullopt);
-    if (a.isOk()) {
+    if (a.isOk() && autoTrust) {
       EXPECT_TRUE(store_.trust(a->header.author, "").isOk());
     }
     return StoreLog::recordFork(proof);
   }
+  bool autoTrust = true;
 
  private:
   Store& store_;
@@ -69,11 +87,14 @@ struct StoreBackend {
   }
   void reopen() { open(Store::Mode::kExisting); }
   LogStore& get() { return *log; }
+  void explicitTrust() { log->autoTrust = false; }
+  void trust(const PublicKey& key) { EXPECT_TRUE(store->trust(key, "").isOk()); }
+  void distrust(const PublicKey& key) { EXPECT_TRUE(store->distrust(key).isOk()); }
 
   TempDir dir;
   int64_t now = 1'700'000'000'000;
   std::unique_ptr<Store> store;
-  std::unique_ptr<StoreLog> log;
+  std::unique_ptr<TrustingStoreLog> log;
 };
 
 std::vector<Outcome> outcomes(LogStore& log, std::vector<Entry> entries) {
@@ -231,6 +252,122 @@ TYPED_TEST(LogStoreContract, EntryReadsBackWithItsPayload) {
   EXPECT_EQ((*got)->hash, e1.hash);
   EXPECT_EQ((*got)->payload, e1.payload);
   EXPECT_EQ(log.network(), net());
+}
+
+// Trust is decided first (protocol/acceptance.h): nothing of an author this
+// store does not accept is stored, listed or frozen, and its bytes are not
+// checked at all, so a forged or foreign entry of a stranger is untrusted.
+TYPED_TEST(LogStoreContract, UntrustedAuthorsAreRefusedBeforeAnyOtherCheck) {
+  this->backend_.explicitTrust();
+  LogStore& log = this->log();
+  SimAuthor a(net()), stranger(net()), elsewhere(networkId("elsewhere"));
+  this->backend_.trust(a.id());
+  Entry s1 = stranger.next(1);
+  Entry forged = s1;
+  forged.signature[0] ^= 1;
+  Entry noPayload = s1;
+  noPayload.payload.reset();
+  EXPECT_EQ(outcomes(log, {a.next(1), s1, forged, noPayload, stranger.sibling(5, Hash{}, 1),
+                           elsewhere.next(1)}),
+            (std::vector<Outcome>{Outcome::kAccepted, Outcome::kUntrusted, Outcome::kUntrusted,
+                                  Outcome::kUntrusted, Outcome::kUntrusted, Outcome::kUntrusted}));
+  EXPECT_FALSE(log.accepts(stranger.id()));
+  EXPECT_EQ(log.head(stranger.id())->seq, 0u);
+  auto heads = log.heads();
+  ASSERT_TRUE(heads.isOk());
+  ASSERT_EQ(heads->size(), 1u);
+  EXPECT_EQ((*heads)[0].author, a.id());
+  // A proof of a stranger's fork is neither stored nor relayed.
+  EXPECT_EQ(*log.recordFork(proofAt(stranger, 1)), false);
+  EXPECT_FALSE(log.frozen(stranger.id()));
+}
+
+// Store an entry, remove trust in its author, replay it: untrusted, in both
+// stores. What was stored stays, but is no longer offered or extended, and
+// trusting the author again picks up where it stopped.
+TYPED_TEST(LogStoreContract, DistrustedAuthorsEntriesAreRefusedEvenAsExactCopies) {
+  this->backend_.explicitTrust();
+  LogStore& log = this->log();
+  SimAuthor a(net());
+  this->backend_.trust(a.id());
+  Entry a1 = a.next(1), a2 = a.next(2), a3 = a.next(3);
+  ASSERT_EQ(outcomes(log, {a1, a2}),
+            (std::vector<Outcome>{Outcome::kAccepted, Outcome::kAccepted}));
+  this->backend_.distrust(a.id());
+  Entry forged = a3;
+  forged.signature[0] ^= 1;
+  EXPECT_EQ(outcomes(log, {a1, a2, a3, forged, a.sibling(1, Hash{}, 9)}),
+            (std::vector<Outcome>{Outcome::kUntrusted, Outcome::kUntrusted, Outcome::kUntrusted,
+                                  Outcome::kUntrusted, Outcome::kUntrusted}));
+  EXPECT_EQ(log.head(a.id())->seq, 2u);
+  EXPECT_TRUE(*log.entry(a.id(), 1));
+  EXPECT_TRUE(log.heads()->empty());
+  EXPECT_FALSE(log.frozen(a.id()));  // the sibling proved nothing here
+  EXPECT_EQ(*log.recordFork(proofAt(a, 1)), false);
+  EXPECT_FALSE(log.frozen(a.id()));
+
+  this->backend_.trust(a.id());
+  EXPECT_EQ(outcomes(log, {a1, a3}),
+            (std::vector<Outcome>{Outcome::kDuplicate, Outcome::kAccepted}));
+  EXPECT_EQ(log.heads()->size(), 1u);
+}
+
+// A frozen author that is then distrusted: untrusted wins, and its proof is
+// kept but not offered; trusted again, it is frozen as before.
+TYPED_TEST(LogStoreContract, FrozenAuthorThatIsDistrustedIsUntrusted) {
+  this->backend_.explicitTrust();
+  LogStore& log = this->log();
+  SimAuthor a(net());
+  this->backend_.trust(a.id());
+  Entry a1 = a.next(1), a2 = a.next(2);
+  EXPECT_EQ(outcomes(log, {a1, a.sibling(1, Hash{}, 9)}),
+            (std::vector<Outcome>{Outcome::kAccepted, Outcome::kFork}));
+  ASSERT_TRUE(log.frozen(a.id()));
+  auto proof = log.forkProof(a.id());
+
+  this->backend_.distrust(a.id());
+  EXPECT_EQ(outcomes(log, {a1, a2}),
+            (std::vector<Outcome>{Outcome::kUntrusted, Outcome::kUntrusted}));
+  EXPECT_TRUE(log.heads()->empty());
+  EXPECT_EQ(*log.recordFork(proofAt(a, 2)), false);
+  EXPECT_EQ(log.forkProof(a.id()), proof);
+
+  this->backend_.trust(a.id());
+  EXPECT_EQ(outcomes(log, {a1, a2}), (std::vector<Outcome>{Outcome::kDuplicate, Outcome::kFrozen}));
+  auto heads = log.heads();
+  ASSERT_TRUE(heads.isOk());
+  EXPECT_EQ(*heads, (std::vector<AuthorHead>{{a.id(), 1, a1.hash, true}}));
+}
+
+// The same session over either store: a peer that asks for the entries of
+// an author this node no longer accepts gets none of them, nor its fork
+// proof, although the store still holds them (SyncSession::onWant).
+TYPED_TEST(LogStoreContract, WantForADistrustedAuthorIsAnsweredWithNothing) {
+  this->backend_.explicitTrust();
+  LogStore& log = this->log();
+  SimAuthor a(net()), b(net());
+  this->backend_.trust(a.id());
+  this->backend_.trust(b.id());
+  Entry a1 = a.next(1), a2 = a.next(2), b1 = b.next(1);
+  ASSERT_EQ(outcomes(log, {a1, a2, a.sibling(2, a1.hash, 9), b1}),
+            (std::vector<Outcome>{Outcome::kAccepted, Outcome::kAccepted, Outcome::kFork,
+                                  Outcome::kAccepted}));
+  this->backend_.distrust(a.id());
+
+  SyncSession session(log, SyncConfig{});
+  session.onConnected(0);
+  Effects hello = session.onMessage(Hello{kProtocolVersion, net(), true}, 0);
+  ASSERT_EQ(session.state(), SessionState::kOpen);
+  EXPECT_TRUE(hello.send.empty());
+  Effects none = session.onMessage(Want{a.id(), 1, 2}, 0);
+  EXPECT_TRUE(none.send.empty()) << messageName(none.send[0]);
+  // A trusted author's Want is answered, so the session is not merely mute.
+  Effects some = session.onMessage(Want{b.id(), 1, 1}, 0);
+  ASSERT_EQ(some.send.size(), 1u);
+  const auto* entries = std::get_if<Entries>(&some.send[0]);
+  ASSERT_TRUE(entries);
+  EXPECT_EQ(entries->entries, std::vector<WireEntry>{toWire(b1)});
+  EXPECT_EQ(session.state(), SessionState::kOpen);
 }
 
 // What only the RocksDB store has: state that outlives the process.

@@ -49,7 +49,7 @@ TEST_F(StoreTest, GapIsNotStored) {
   Entry e1 = caseEntry(*alice_, testing::caseJson("a"));
   Entry e2 = caseEntry(*alice_, testing::caseJson("b"));
   auto r = apply({e2});
-  EXPECT_EQ(r[0].placement, Placement::kGap);
+  EXPECT_EQ(r[0].outcome, Outcome::kGap);
   EXPECT_FALSE(r[0].stored());
   EXPECT_EQ(store_->head(alice_->publicKey())->seq, 0u);
   r = apply({e1, e2});
@@ -60,7 +60,7 @@ TEST_F(StoreTest, WrongPrevIsRefused) {
   apply({caseEntry(*alice_, testing::caseJson("a"))});
   heads_[alice_->publicKey()].hash[0] ^= 1;  // sign seq 2 over a wrong prev
   auto r = apply({caseEntry(*alice_, testing::caseJson("b"))});
-  EXPECT_EQ(r[0].placement, Placement::kBadPrev);
+  EXPECT_EQ(r[0].outcome, Outcome::kBadPrev);
   EXPECT_FALSE(r[0].status.isOk());
   EXPECT_EQ(store_->head(alice_->publicKey())->seq, 1u);
 }
@@ -72,12 +72,12 @@ TEST_F(StoreTest, ForkIsDetectedAndNothingIsOverwritten) {
   Entry second = caseEntry(*alice_, testing::caseJson("other"));
   ASSERT_EQ(second.header.seq, 1u);
   auto r = apply({second, first});
-  EXPECT_EQ(r[0].placement, Placement::kFork);
+  EXPECT_EQ(r[0].outcome, Outcome::kFork);
   EXPECT_NE(r[0].status.message().find("fork"), std::string::npos);
   ASSERT_TRUE(r[0].fork);  // kept, in the same batch, and the author frozen
   EXPECT_EQ(r[0].fork->a.header, first.headerBytes);
   EXPECT_TRUE(store_->frozen(alice_->publicKey()));
-  EXPECT_EQ(r[1].placement, Placement::kDuplicate);
+  EXPECT_EQ(r[1].outcome, Outcome::kDuplicate);
   EXPECT_TRUE(r[1].status.isOk());
   EXPECT_EQ(store_->head(alice_->publicKey())->hash, first.hash);
 }
@@ -100,13 +100,13 @@ TEST_F(StoreTest, ReplayedEntriesAreDuplicatesAndTamperedCopiesAreInvalid) {
   Entry e = caseEntry(*alice_, testing::caseJson("a"));
   ASSERT_TRUE(apply({e})[0].stored());
   auto r = apply({e});
-  EXPECT_EQ(r[0].placement, Placement::kDuplicate);
+  EXPECT_EQ(r[0].outcome, Outcome::kDuplicate);
   EXPECT_TRUE(r[0].status.isOk());
   Entry payloadSwapped = e;  // same entry hash: the hash does not cover the payload
   (*payloadSwapped.payload)[0] ^= 1;
   r = apply({payloadSwapped});
   EXPECT_FALSE(r[0].stored());
-  EXPECT_NE(r[0].placement, Placement::kDuplicate);
+  EXPECT_NE(r[0].outcome, Outcome::kDuplicate);
   EXPECT_NE(r[0].status.message().find("payload hash"), std::string::npos) << r[0].status.message();
   Entry resigned = e;  // another signature: another entry hash, fully checked
   resigned.signature[0] ^= 1;
@@ -219,9 +219,18 @@ TEST_F(StoreTest, OpeningAMissingDatabaseDoesNotCreateOne) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "nothing-here"));
 }
 
+// Refused as such, and the database it found is left as it was.
 TEST_F(StoreTest, CreatingOverAnExistingDatabaseIsRefused) {
+  ASSERT_TRUE(apply({caseEntry(*alice_, testing::caseJson("a"))})[0].stored());
   store_.reset();
-  EXPECT_FALSE(Store::open(dir_ / "db", network_, Store::Mode::kCreate).isOk());
+  const std::string dir = dir_ / "db";
+  auto created = Store::open(dir, network_, Store::Mode::kCreate);
+  ASSERT_FALSE(created.isOk());
+  EXPECT_EQ(created.status().code(), Status::Code::kRefused) << created.status().message();
+  EXPECT_EQ(created.status().message(),
+            "a database already exists in " + dir + "; refusing to create another over it");
+  reopen();
+  EXPECT_EQ(store_->head(alice_->publicKey())->seq, 1u);
 }
 
 TEST_F(StoreTest, OpeningWithAnotherNetworkIsRefused) {
