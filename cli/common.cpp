@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/cli.h"
+#include "cli/show_text.h"
 #include "node/admin_socket.h"
 
 namespace allmenning::cli {
@@ -64,7 +65,8 @@ std::string Globals::asTyped(std::string message) const {
 }
 
 int fail(Globals& g, const Status& status) {
-  g.err() << "allmenning: " << g.asTyped(status.message()) << "\n";
+  // A message may quote input or peer data: shown as every peer text is.
+  g.err() << "allmenning: " << shownBlock(g.asTyped(status.message()), 2) << "\n";
   return status.exitCode();
 }
 

@@ -159,7 +159,9 @@ TEST_F(NeedsCliTest, CaseShowListsExperiencesAndCasesLinkingToIt) {
   ASSERT_EQ(shown["experiences"].size(), 1u) << r.out;
   const ordered_json& x = shown["experiences"][0];
   EXPECT_EQ(x["experience"], experienceRef);
-  EXPECT_EQ(x["authorName"], "Vågå kommune");
+  EXPECT_EQ(x["authorName"], "Vågå");  // as Lom's operator named it
+  EXPECT_EQ(x["profileName"], "Vågå kommune");
+  EXPECT_EQ(x["nameDiffers"], true);
   EXPECT_EQ(x["id"], experience["id"]);
   const std::string excerpt = x["excerpt"];
   EXPECT_TRUE(excerpt.starts_with("Vågå kommune tok i bruk varslingstjenesten")) << excerpt;
