@@ -53,9 +53,9 @@ void printStatus(Globals& g, const Json& s) {
     std::snprintf(line, sizeof line, "  %s  seq %-6llu %s  ", a["key"].get<std::string>().c_str(),
                   static_cast<unsigned long long>(a["seq"].get<uint64_t>()),
                   a["lastUpdate"].get<std::string>().c_str());
-    std::string trust = trustText(a, Detail::kShort);
+    std::string trust = shown(a["trust"]);
     trust.resize(std::max<size_t>(trust.size(), 11), ' ');
-    g.out() << line << trust << " " << authorText(a, "key")
+    g.out() << line << trust << " " << listedText(a, "key")
             << (a["forked"].get<bool>() ? "  FORKED" : "") << "\n";
   }
   g.out() << "\nforks (" << s["forks"].size() << ")\n";

@@ -13,8 +13,7 @@ void printTrust(Globals& g, const Json& list) {
             << (t["authorName"].is_string() ? authorText(t, "key") : "(no name)") << "\n";
   }
   for (const auto& v : list["vouched"]) {
-    g.out() << v["key"].get<std::string>() << "  vouched  " << nameText(v, "key") << ", by "
-            << vouchersText(v) << differsText(v) << "\n";
+    g.out() << v["key"].get<std::string>() << "  vouched  " << listedText(v, "key") << "\n";
   }
 }
 

@@ -114,6 +114,11 @@ std::string authorText(const Json& row, const std::string& keyField) {
   return nameText(row, keyField) + differsText(row);
 }
 
+std::string listedText(const Json& row, const std::string& keyField) {
+  const bool vouched = str(at(row, "trust")) == "vouched";
+  return nameText(row, keyField) + (vouched ? ", by " + vouchersText(row) : "") + differsText(row);
+}
+
 std::string whoText(const Json& row, const std::string& keyField) {
   return nameText(row, keyField) + " (" + trustText(row, Detail::kShort) + ")" + differsText(row);
 }

@@ -47,6 +47,9 @@ std::string differsText(const Json& row);
 std::string vouchersText(const Json& row);
 // nameText, then differsText.
 std::string authorText(const Json& row, const std::string& keyField = "author");
+// For lists with a trust column (trust list, status): nameText, then
+// ", by <vouchers>" for a vouched author, then differsText.
+std::string listedText(const Json& row, const std::string& keyField);
 // authorText and, in parentheses, the short trust text: a row's "who".
 std::string whoText(const Json& row, const std::string& keyField = "author");
 

@@ -173,11 +173,13 @@ TEST_F(NeedsCliTest, CaseShowListsExperiencesAndCasesLinkingToIt) {
 
   r = cli("lom", {"case", "show", jsonOf(kLomCase)["id"]});
   ASSERT_EQ(r.exitCode, 0) << describe(r);
-  EXPECT_NE(r.out.find("\nexperiences\n  Vågå kommune: " + experienceRef + "\n    " + excerpt),
+  // Lom trusted Vågå as "Vågå"; its own profile says "Vågå kommune".
+  const std::string who = "Vågå (trusted) [its profile says \"Vågå kommune\"]";
+  EXPECT_NE(r.out.find("\nexperiences\n  " + who + ": " + experienceRef + "\n    " + excerpt),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("\nlinked from\n  derived-from  " + vaga_ + "/flomvarsling-vaga\n    " +
-                       derived["title"].get<std::string>() + " (Vågå kommune)\n"),
+                       derived["title"].get<std::string>() + " (" + who + ")\n"),
             std::string::npos)
       << r.out;
   EXPECT_EQ(cli("lom", {"verify"}).exitCode, 0);

@@ -136,7 +136,7 @@ TEST_F(StandingCliTest, TheVouchedNameIsShownAndADifferentProfileNameIsFlagged) 
                        "kommunenummer 4651\n"),
             std::string::npos)
       << shown;
-  EXPECT_NE(out("b", {"status"}).find("vouched by Sogn hub Stryn kommune [its profile says"),
+  EXPECT_NE(out("b", {"status"}).find("vouched     Stryn kommune, by Sogn hub [its profile says"),
             std::string::npos);
 
   expectVouchedJson(rowOf(json("b", {"trust", "list"})["vouched"], "key"), hub_);
