@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "cli/record_cmds.h"
+#include "cli/show_text.h"
 
 namespace allmenning::cli {
 namespace {
@@ -13,30 +14,24 @@ void printHistory(std::ostream& out, const Json& history) {
     char row[512];
     std::snprintf(row, sizeof row, "  seq %-6llu %s  %-8s %-16s %s\n",
                   static_cast<unsigned long long>(v["seq"].get<uint64_t>()),
-                  v["time"].get<std::string>().c_str(), v["kind"].get<std::string>().c_str(),
-                  v.contains("status") ? v["status"].get<std::string>().c_str() : "-",
+                  v["time"].get<std::string>().c_str(), shown(v["kind"]).c_str(),
+                  v.contains("status") ? shown(v["status"]).c_str() : "-",
                   v["entryHash"].get<std::string>().c_str());
     out << row;
   }
-}
-
-// Who wrote it, as a person reads it: the self-declared name, else the key.
-std::string whoOf(const Json& row) {
-  return row["authorName"].is_null() ? row["author"].get<std::string>().substr(0, 16)
-                                     : row["authorName"].get<std::string>();
 }
 
 // The experiences about the case and the cases linking to it, when any.
 void printLinks(std::ostream& out, const Json& c) {
   if (!c["experiences"].empty()) out << "\nexperiences\n";
   for (const auto& x : c["experiences"]) {
-    out << "  " << whoOf(x) << ": " << x["experience"].get<std::string>() << "\n    "
-        << x["excerpt"].get<std::string>() << "\n";
+    out << "  " << whoText(x) << ": " << shown(x["experience"]) << "\n    "
+        << shownBlock(x["excerpt"].get<std::string>(), 4) << "\n";
   }
   if (!c["linkedFrom"].empty()) out << "\nlinked from\n";
   for (const auto& l : c["linkedFrom"]) {
-    out << "  " << l["relationship"].get<std::string>() << "  " << l["case"].get<std::string>()
-        << "\n    " << l["title"].get<std::string>() << " (" << whoOf(l) << ")\n";
+    out << "  " << shown(l["relationship"]) << "  " << shown(l["case"]) << "\n    "
+        << shown(l["title"]) << " (" << whoText(l) << ")\n";
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/record_cmds.h"
+#include "cli/show_text.h"
 #include "protocol/case_rules.h"
 
 namespace allmenning::cli {
@@ -124,25 +125,20 @@ void printMatches(std::ostream& out, const Json& rows) {
     auto add = [&](const std::string& s) { reasons += (reasons.empty() ? "" : "; ") + s; };
     if (!why["words"].empty()) {
       std::string w;
-      for (const auto& x : why["words"]) w += (w.empty() ? "" : ", ") + x.get<std::string>();
+      for (const auto& x : why["words"]) w += (w.empty() ? "" : ", ") + shown(x);
       add("words: " + w);
     }
     if (!why["cpv"].is_null()) {
-      add("CPV " + why["cpv"]["case"].get<std::string>() + " shares " +
+      add("CPV " + shown(why["cpv"]["case"]) + " shares " +
           std::to_string(why["cpv"]["digits"].get<int>()) + " digits with " +
-          why["cpv"]["need"].get<std::string>());
+          shown(why["cpv"]["need"]));
     }
-    if (!why["sector"].is_null()) add("same sector (" + why["sector"].get<std::string>() + ")");
-    if (!why["procedure"].is_null()) {
-      add("same procedure (" + why["procedure"].get<std::string>() + ")");
-    }
+    if (!why["sector"].is_null()) add("same sector (" + shown(why["sector"]) + ")");
+    if (!why["procedure"].is_null()) add("same procedure (" + shown(why["procedure"]) + ")");
     char score[16];
     std::snprintf(score, sizeof score, "%.2f", r["score"].get<double>());
-    std::string who = r["authorName"].is_null() ? r["author"].get<std::string>().substr(0, 16)
-                                                : r["authorName"].get<std::string>();
-    out << score << "  " << r["case"].get<std::string>() << "\n      "
-        << r["title"].get<std::string>() << "\n      " << who << " | "
-        << r["procedure"].get<std::string>() << " | " << r["status"].get<std::string>()
+    out << score << "  " << shown(r["case"]) << "\n      " << shown(r["title"]) << "\n      "
+        << whoText(r) << " | " << shown(r["procedure"]) << " | " << shown(r["status"])
         << "\n      why: " << reasons << "\n";
   }
   out << rows.size() << (rows.size() == 1 ? " case\n" : " cases\n");

@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "cli/cli.h"
+#include "cli/show_text.h"
 #include "protocol/case_rules.h"
 
 namespace allmenning::cli {
@@ -49,17 +50,11 @@ std::string countLine(size_t shown, size_t total, size_t offset) {
 void printRows(std::ostream& out, const Json& page) {
   const Json& rows = page["cases"];
   for (const auto& r : rows) {
-    // The name is what the author says of itself; the trust says why it is here.
-    std::string who = (r["authorName"].is_null() ? r["author"].get<std::string>().substr(0, 16)
-                                                 : r["authorName"].get<std::string>()) +
-                      " (" + (r["trust"] == "self" ? "this node" : r["trust"].get<std::string>()) +
-                      ")";
-    out << r["case"].get<std::string>() << "\n    " << r["title"].get<std::string>() << "\n    "
-        << who << " | " << r["procedure"].get<std::string>() << " | "
-        << r["status"].get<std::string>() << " | updated " << r["updated"].get<std::string>()
-        << "\n";
+    out << shown(r["case"]) << "\n    " << shown(r["title"]) << "\n    " << whoText(r) << " | "
+        << shown(r["procedure"]) << " | " << shown(r["status"]) << " | updated "
+        << shown(r["updated"]) << "\n";
     if (r.contains("snippet") && !r["snippet"].get<std::string>().empty()) {
-      out << "    " << r["snippet"].get<std::string>() << "\n";
+      out << "    " << shown(r["snippet"]) << "\n";
     }
   }
   out << countLine(rows.size(), page["total"].get<size_t>(), page["offset"].get<size_t>()) << "\n";

@@ -1,14 +1,12 @@
 // allmenning status
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/cli.h"
+#include "cli/show_text.h"
 
 namespace allmenning::cli {
 namespace {
-
-std::string nameOr(const Json& name, const char* absent) {
-  return name.is_null() ? absent : name.get<std::string>();
-}
 
 std::string lagText(const Json& n) { return n.is_null() ? "?" : std::to_string(n.get<uint64_t>()); }
 
@@ -42,25 +40,27 @@ void printPeers(Globals& g, const Json& s) {
 
 void printStatus(Globals& g, const Json& s) {
   const Json& n = s["node"];
-  g.out() << "node     " << n["key"].get<std::string>() << "  " << n["name"].get<std::string>()
-          << "\nnetwork  " << n["network"].get<std::string>() << "\nlisten   "
-          << n["listen"].get<std::string>() << (n["running"].get<bool>() ? "" : " (not running)")
-          << "\n";
+  g.out() << "node     " << n["key"].get<std::string>() << "  " << shown(n["name"]) << "\nnetwork  "
+          << n["network"].get<std::string>() << "\nlisten   " << n["listen"].get<std::string>()
+          << (n["running"].get<bool>() ? "" : " (not running)") << "\n";
   printConnections(g, s);
   printPeers(g, s);
   g.out() << "\nauthors (" << s["authors"].size() << ")\n";
   for (const auto& a : s["authors"]) {
-    char line[512];
-    std::snprintf(
-        line, sizeof line, "  %s  seq %-6llu %s  %-11s %s%s\n", a["key"].get<std::string>().c_str(),
-        static_cast<unsigned long long>(a["seq"].get<uint64_t>()),
-        a["lastUpdate"].get<std::string>().c_str(), a["trust"].get<std::string>().c_str(),
-        nameOr(a["name"], "(no profile)").c_str(), a["forked"].get<bool>() ? "  FORKED" : "");
-    g.out() << line;
+    // Names are unbounded once escaped: only the fixed columns go through
+    // the buffer.
+    char line[256];
+    std::snprintf(line, sizeof line, "  %s  seq %-6llu %s  ", a["key"].get<std::string>().c_str(),
+                  static_cast<unsigned long long>(a["seq"].get<uint64_t>()),
+                  a["lastUpdate"].get<std::string>().c_str());
+    std::string trust = shown(a["trust"]);
+    trust.resize(std::max<size_t>(trust.size(), 11), ' ');
+    g.out() << line << trust << " " << listedText(a, "key")
+            << (a["forked"].get<bool>() ? "  FORKED" : "") << "\n";
   }
   g.out() << "\nforks (" << s["forks"].size() << ")\n";
   for (const auto& f : s["forks"]) {
-    g.out() << "  " << f["author"].get<std::string>() << "  " << nameOr(f["name"], "(no profile)")
+    g.out() << "  " << f["author"].get<std::string>() << "  " << authorText(f)
             << "  signed two entries at seq " << f["seq"].get<uint64_t>() << "; frozen there\n    "
             << f["entries"][0].get<std::string>() << "\n    " << f["entries"][1].get<std::string>()
             << "\n";

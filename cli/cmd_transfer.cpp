@@ -3,6 +3,7 @@
 #include <set>
 
 #include "cli/cli.h"
+#include "cli/show_text.h"
 
 namespace allmenning::cli {
 namespace {
@@ -51,11 +52,11 @@ Status importOcds(Globals& g, Node& node, const std::string& file) {
           << (report->versions == 1 ? " case version" : " case versions") << " from "
           << report->releases << " releases (" << report->unchanged << " unchanged, "
           << report->withdrawn << " withdrawn, " << report->refused << " invalid)\n";
-  for (const auto& e : report->errors) g.err() << "  " << e << "\n";
+  for (const auto& e : report->errors) g.err() << "  " << shown(e) << "\n";
   if (report->noteCount > 0) {
     g.err() << report->noteCount << (report->noteCount == 1 ? " field" : " fields")
             << " dropped or shortened to fit the case format:\n";
-    for (const auto& n : report->notes) g.err() << "  " << n << "\n";
+    for (const auto& n : report->notes) g.err() << "  " << shown(n) << "\n";
   }
   if (report->refused == 0 && report->conflicts == 0) return Status::ok();
   bool one = report->refused + report->conflicts == 1;
@@ -111,7 +112,7 @@ void addImport(CLI::App& app, Globals& g) {
       if (!report.isOk()) return report.status();
       g.err() << "imported " << report->stored << " entries from " << report->lines << " lines ("
               << report->duplicates << " already present, " << report->refused << " refused)\n";
-      for (const auto& e : report->errors) g.err() << "  " << g.asTyped(e) << "\n";
+      for (const auto& e : report->errors) g.err() << "  " << shown(g.asTyped(e)) << "\n";
       for (const auto& f : report->forks) g.err() << "  fork: " << f << "\n";
       if (report->frozen > 0) {
         return Status::refused(std::to_string(report->frozen) +

@@ -1,25 +1,19 @@
 // allmenning trust add | list | remove, and allmenning vouch
 #include "cli/cli.h"
 #include "cli/keys_arg.h"
+#include "cli/show_text.h"
 
 namespace allmenning::cli {
 namespace {
 
 void printTrust(Globals& g, const Json& list) {
   for (const auto& t : list["trusted"]) {
-    std::string name = t["name"].get<std::string>();
     g.out() << t["key"].get<std::string>() << "  trusted  "
-            << (t["self"].get<bool>() ? "(this node) " : "") << name << "\n";
+            << (t["self"].get<bool>() ? "(this node) " : "")
+            << (t["authorName"].is_string() ? authorText(t, "key") : "(no name)") << "\n";
   }
   for (const auto& v : list["vouched"]) {
-    g.out() << v["key"].get<std::string>() << "  vouched  "
-            << (v["name"].is_null() ? "(no profile yet)" : v["name"].get<std::string>()) << ", by";
-    for (const auto& by : v["vouchedBy"]) {
-      g.out() << " "
-              << (by["name"].is_null() ? by["key"].get<std::string>().substr(0, 16)
-                                       : by["name"].get<std::string>());
-    }
-    g.out() << "\n";
+    g.out() << v["key"].get<std::string>() << "  vouched  " << listedText(v, "key") << "\n";
   }
 }
 
@@ -87,14 +81,23 @@ void addVouch(CLI::App& app, Globals& g) {
   cmd->add_option("--name", v->name, "The body's name")->required();
   cmd->add_option("--orgnr", v->orgnr, "Its organisation number (9 digits, MOD11)");
   cmd->add_option("--kommunenummer", v->kommunenummer, "Its municipality number (4 digits)");
-  cmd->callback([&g, key, v] {
+  auto update = std::make_shared<bool>(false);
+  cmd->add_flag("--update", *update,
+                "Replace this node's earlier vouch for the key when it said something else");
+  cmd->callback([&g, key, v, update] {
     withNode(g, [&](Node& node) -> Status {
       auto k = parsePublicKey(*key);
       if (!k.isOk()) return k.status();
       v->key = *k;
-      auto seq = node.vouchFor(*v);
-      if (!seq.isOk()) return seq.status();
-      g.out() << "vouched for " << *key << " (" << v->name << ") as seq " << *seq << "\n";
+      auto r = node.vouchFor(*v, *update);
+      if (!r.isOk()) return r.status();
+      if (r->unchanged) {
+        g.out() << "unchanged: " << *key << " is vouched for as " << shown(v->name) << " at seq "
+                << r->seq << "\n";
+      } else {
+        g.out() << "vouched for " << *key << " (" << shown(v->name) << ") as seq " << r->seq
+                << "\n";
+      }
       return Status::ok();
     });
   });

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/cli.h"
+#include "cli/show_text.h"
 #include "node/admin_socket.h"
 
 namespace allmenning::cli {
@@ -69,7 +70,8 @@ std::string outputError() {
 }
 
 int fail(Globals& g, const Status& status) {
-  g.err() << "allmenning: " << g.asTyped(status.message()) << "\n";
+  // A message may quote input or peer data: shown as every peer text is.
+  g.err() << "allmenning: " << shownBlock(g.asTyped(status.message()), 2) << "\n";
   return status.exitCode();
 }
 

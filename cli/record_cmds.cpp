@@ -2,6 +2,7 @@
 // a shown record.
 #include "cli/record_cmds.h"
 
+#include "cli/show_text.h"
 #include "protocol/case_json.h"
 
 namespace allmenning::cli {
@@ -10,24 +11,21 @@ namespace {
 // Wide enough for the longest field name, lessons_learned.
 constexpr size_t kLabelWidth = 16;
 
-// Why this node holds the author's entries, naming whoever vouched.
-std::string trustText(const Json& c) {
-  std::string trust = c["trust"];
-  if (trust == "self") return "this node's own key";
-  if (trust == "trusted") return "trusted directly (trust add)";
-  std::string by;
-  for (const auto& v : c["vouchedBy"]) {
-    by += by.empty() ? "" : ", ";
-    by += v["name"].is_null() ? v["key"].get<std::string>().substr(0, 16)
-                              : v["name"].get<std::string>();
-  }
-  return by.empty() ? trust : "vouched for by " + by;
+// The author's name in `case show`, where it comes from, and the flag when
+// its profile says otherwise.
+std::string authorLine(const Json& c) {
+  const std::string source = c["nameSource"].is_string() ? c["nameSource"].get<std::string>() : "";
+  if (source.empty()) return "name not published";
+  const char* from = source == "trust"   ? "named with trust add"
+                     : source == "vouch" ? "as vouched"
+                                         : "self-declared";
+  return nameText(c) + ", " + from + differsText(c);
 }
 
 }  // namespace
 
 std::string textOf(const Json& v) {
-  if (v.is_string()) return v.get<std::string>();
+  if (v.is_string()) return shownBlock(v.get<std::string>(), kLabelWidth + 1);
   if (v.is_array()) {
     std::string out;
     for (const auto& x : v) {
@@ -49,17 +47,14 @@ void printRecord(std::ostream& out, const Json& c, const std::string& kind) {
     out << label << std::string(label.size() < kLabelWidth ? kLabelWidth - label.size() : 0, ' ')
         << ' ' << value << '\n';
   };
-  line(kind, c[kind]);
-  std::string name = c["authorName"].is_null()
-                         ? "name not published"
-                         : c["authorName"].get<std::string>() + ", self-declared";
-  line("author", c["author"].get<std::string>() + " (" + name + ")");
-  line("trust", trustText(c));
+  line(kind, shown(c[kind]));
+  line("author", c["author"].get<std::string>() + " (" + authorLine(c) + ")");
+  line("trust", trustText(c, Detail::kFull));
   line("seq", std::to_string(c["seq"].get<uint64_t>()));
   line("entry", textOf(c["entryHash"]));
-  line("signature", c["signature"]);
-  line("chain", c["chain"]);
-  line("time", c["time"]);
+  line("signature", shown(c["signature"]));
+  line("chain", shown(c["chain"]));
+  line("time", shown(c["time"]));
   if (c["retracted"].get<bool>()) line("retracted", "yes: hidden from search");
   out << "\n";
   for (const auto& [key, value] : c["record"].items()) line(key, textOf(value));

@@ -14,6 +14,7 @@
 
 #include "node/home.h"
 #include "node/network_view.h"
+#include "node/standing.h"
 #include "protocol/entry.h"
 #include "protocol/records.h"
 #include "storage/store.h"
@@ -43,6 +44,11 @@ struct PutResult {
   uint64_t seq = 0;
   bool unchanged = false;  // identical to the current version; nothing written
   std::string warning;     // published, but the user should know this
+};
+
+struct VouchResult {
+  uint64_t seq = 0;        // the vouch published, or the identical one held
+  bool unchanged = false;  // identical to this node's latest vouch for the key
 };
 
 // Counters and callbacks of an import.
@@ -165,19 +171,22 @@ class Node {
   Result<VerifyReport> verify(const std::function<void(uint64_t)>& progress);
 
   // Trust (docs/protocol.md, "Trust"). This node's own key is always trusted.
+  // An empty `name` keeps the name the key was trusted with before.
   Status trustKey(const PublicKey& key, const std::string& name);
   // Not found when the key was not trusted; refused for this node's own key.
   Status distrustKey(const PublicKey& key);
-  // [{key, name}] of directly trusted keys, then [{key, name, by}] of keys
-  // accepted through a vouch.
+  // {"trusted": [...], "vouched": [...]}: each directly trusted key, then
+  // each key accepted through a vouch, as {key, self, standing fields}.
   Result<Json> trustList();
-  // Publishes a vouch entry for another body's key; returns its seq.
-  Result<uint64_t> vouchFor(const VouchRecord& vouch);
-  // The keys that vouched for `author` and whose vouch this node holds.
-  Result<Json> vouchersOf(const PublicKey& author);
-  // Why this node accepts `author`: "self", "trusted", "vouched" or
-  // "not trusted".
-  std::string trustOf(const PublicKey& author) const;
+  // Publishes a vouch entry for another body's key. An identical repeat
+  // of this node's latest vouch for the key writes nothing (unchanged); a
+  // different one (name, orgnr, kommunenummer) is refused unless `update`.
+  Result<VouchResult> vouchFor(const VouchRecord& vouch, bool update = false);
+  // Why this node holds `author`'s entries and the name to show for it
+  // (node/standing.h): the one answer every view prints.
+  Result<Standing> standingOf(const PublicKey& author);
+  // toJson(standingOf(author)): the fields every JSON row about an author has.
+  Result<Json> standingJson(const PublicKey& author);
 
   // Peers this node dials when it runs (address "host:port").
   Status addPeer(const std::string& address, const PublicKey& key);
@@ -222,6 +231,7 @@ class Node {
   Result<Json> linksJson(const CaseKey& key);
   Result<Json> chainCheck(const PublicKey& author, uint64_t seq);
   Result<Json> authorsStatus();
+  Result<std::optional<std::string>> voucherName(const PublicKey& key);
   Result<Json> forksStatus();
 
   HomePaths paths_;

@@ -50,12 +50,10 @@ Result<Json> Node::linksJson(const CaseKey& key) {
     }
     auto record = currentRecord(kind, link.source, **state);
     if (!record.isOk()) return record.status();
-    auto name = store_->authorName(link.source.author);
-    if (!name.isOk()) return name.status();
-    Json row{{kindName(kind), caseRef(link.source)},
-             {"author", toHex(link.source.author)},
-             {"authorName", *name ? Json(**name) : Json(nullptr)},
-             {"trust", trustOf(link.source.author)}};
+    auto standing = standingJson(link.source.author);
+    if (!standing.isOk()) return standing.status();
+    Json row{{kindName(kind), caseRef(link.source)}, {"author", toHex(link.source.author)}};
+    row.update(*standing);
     if (isExperience) {
       row["id"] = link.source.id;
       row["excerpt"] = excerpt(record->value("text", std::string()));

@@ -28,11 +28,16 @@ Result<DialPeer> parseAddress(const std::string& address) {
 }  // namespace
 
 Status Node::trustKey(const PublicKey& key, const std::string& name) {
+  std::string chosen = name;
   if (!name.empty()) {
-    Status st = checkProfile(ProfileRecord{name, "", ""});
-    if (!st.isOk()) return st;
+    ALM_RETURN_IF_ERROR(checkProfile(ProfileRecord{name, "", ""}));
+  } else {
+    // Without --name, a name given before stays (this node's own included).
+    auto given = store_->trustName(key);
+    if (!given.isOk()) return given.status();
+    chosen = given->value_or("");
   }
-  ALM_RETURN_IF_ERROR(store_->trust(key, name));
+  ALM_RETURN_IF_ERROR(store_->trust(key, chosen));
   if (NetworkView* net = network_.load()) net->trustChanged();
   return Status::ok();
 }
@@ -50,46 +55,43 @@ Result<Json> Node::trustList() {
   if (!trusted.isOk()) return trusted.status();
   Json direct = Json::array();
   for (const TrustedKey& t : *trusted) {
-    direct.push_back({{"key", toHex(t.key)}, {"name", t.name}, {"self", t.key == id()}});
+    auto standing = standingJson(t.key);
+    if (!standing.isOk()) return standing.status();
+    Json row{{"key", toHex(t.key)}, {"self", t.key == id()}};
+    row.update(*standing);
+    direct.push_back(std::move(row));
   }
   auto authors = store_->authors();
   if (!authors.isOk()) return authors.status();
   Json vouched = Json::array();
   for (const PublicKey& a : *authors) {
-    if (store_->trusts(a) || !store_->accepts(a)) continue;
-    auto by = vouchersOf(a);
-    if (!by.isOk()) return by.status();
-    auto name = store_->authorName(a);
-    if (!name.isOk()) return name.status();
-    vouched.push_back({{"key", toHex(a)},
-                       {"name", *name ? Json(**name) : Json(nullptr)},
-                       {"vouchedBy", std::move(*by)}});
+    auto standing = standingOf(a);
+    if (!standing.isOk()) return standing.status();
+    if (standing->trust != Trust::kVouched) continue;
+    Json row{{"key", toHex(a)}};
+    row.update(toJson(*standing));
+    vouched.push_back(std::move(row));
   }
   return Json{{"trusted", std::move(direct)}, {"vouched", std::move(vouched)}};
 }
 
-Result<uint64_t> Node::vouchFor(const VouchRecord& vouch) {
+Result<VouchResult> Node::vouchFor(const VouchRecord& vouch, bool update) {
   ALM_RETURN_IF_ERROR(checkVouch(vouch));
   if (vouch.key == id()) return Status::invalid("a node cannot vouch for its own key");
+  auto held = store_->vouch(vouch.key, id());
+  if (!held.isOk()) return held.status();
+  if (*held && (*held)->record == vouch) return VouchResult{(*held)->seq, true};
+  if (*held && !update) {
+    const VouchRecord& was = (*held)->record;
+    return Status::refused(
+        toHex(vouch.key) + " is already vouched for at seq " + std::to_string((*held)->seq) +
+        " as \"" + was.name + "\"" + (was.orgnr.empty() ? "" : ", orgnr " + was.orgnr) +
+        (was.kommunenummer.empty() ? "" : ", kommunenummer " + was.kommunenummer) +
+        "; pass --update to publish the new vouch in its place");
+  }
   auto entries = author({{Kind::kVouch, encodeVouch(vouch)}});
   if (!entries.isOk()) return entries.status();
-  return entries->back().header.seq;
-}
-
-Result<Json> Node::vouchersOf(const PublicKey& author) {
-  Json out = Json::array();
-  for (const PublicKey& v : store_->vouchersOf(author)) {
-    auto name = store_->authorName(v);
-    if (!name.isOk()) return name.status();
-    out.push_back({{"key", toHex(v)}, {"name", *name ? Json(**name) : Json(nullptr)}});
-  }
-  return out;
-}
-
-std::string Node::trustOf(const PublicKey& author) const {
-  if (author == id()) return "self";
-  if (store_->trusts(author)) return "trusted";
-  return store_->accepts(author) ? "vouched" : "not trusted";
+  return VouchResult{entries->back().header.seq, false};
 }
 
 Status Node::addPeer(const std::string& address, const PublicKey& key) {

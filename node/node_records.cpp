@@ -114,23 +114,19 @@ Result<Json> Node::showRecord(Kind kind, const CaseKey& key, const CaseState& st
   const uint64_t seq = shown ? shown->header.seq : 0;
   auto check = chainCheck(key.author, seq);
   if (!check.isOk()) return check.status();
-  auto name = store_->authorName(key.author);
-  if (!name.isOk()) return name.status();
-  auto vouchers = vouchersOf(key.author);
-  if (!vouchers.isOk()) return vouchers.status();
-  return Json{{kindName(kind), caseRef(key)},
-              {"author", toHex(key.author)},
-              {"authorName", *name ? Json(**name) : Json(nullptr)},
-              {"trust", trustOf(key.author)},
-              {"vouchedBy", std::move(*vouchers)},
-              {"retracted", state.retracted},
-              {"seq", seq},
-              {"entryHash", shown ? Json(toHex(shown->hash)) : Json(nullptr)},
-              {"signature", (*check)["signature"]},
-              {"chain", (*check)["chain"]},
-              {"timestamp", latestTimestamp},
-              {"time", isoTime(latestTimestamp)},
-              {"record", std::move(record)}};
+  auto standing = standingJson(key.author);
+  if (!standing.isOk()) return standing.status();
+  Json out{{kindName(kind), caseRef(key)}, {"author", toHex(key.author)}};
+  out.update(*standing);
+  out.update(Json{{"retracted", state.retracted},
+                  {"seq", seq},
+                  {"entryHash", shown ? Json(toHex(shown->hash)) : Json(nullptr)},
+                  {"signature", (*check)["signature"]},
+                  {"chain", (*check)["chain"]},
+                  {"timestamp", latestTimestamp},
+                  {"time", isoTime(latestTimestamp)},
+                  {"record", std::move(record)}});
+  return out;
 }
 
 Result<Json> Node::showNeed(const CaseKey& key) {

@@ -198,12 +198,13 @@ Result<Json> Node::searchRow(const CaseKey& key, const std::string& text, Json* 
   if (!*e || !(*e)->payload) return Status::corruption("case " + caseRef(key) + " has no payload");
   auto record = decodeCase(*(*e)->payload);
   if (!record.isOk()) return record.status();
-  auto name = store_->authorName(key.author);
-  if (!name.isOk()) return name.status();
-  Json row{{"case", caseRef(key)},          {"title", (*record)["title"]},
-           {"author", toHex(key.author)},   {"authorName", *name ? Json(**name) : Json(nullptr)},
-           {"trust", trustOf(key.author)},  {"procedure", (*record)["procedure"]},
-           {"status", (*record)["status"]}, {"updated", isoTime((*e)->header.timestamp)}};
+  auto standing = standingJson(key.author);
+  if (!standing.isOk()) return standing.status();
+  Json row{{"case", caseRef(key)}, {"title", (*record)["title"]}, {"author", toHex(key.author)}};
+  row.update(*standing);
+  row.update(Json{{"procedure", (*record)["procedure"]},
+                  {"status", (*record)["status"]},
+                  {"updated", isoTime((*e)->header.timestamp)}});
   if (recordOut) *recordOut = *record;
   if (text.empty()) return row;
   auto hit = search::SearchIndex::matcher(text);

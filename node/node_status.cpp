@@ -72,18 +72,18 @@ Result<Json> Node::authorsStatus() {
   if (!heads.isOk()) return heads.status();
   Json out = Json::array();
   for (const auto& [author, head] : *heads) {
-    auto name = store_->authorName(author);
-    if (!name.isOk()) return name.status();
+    auto standing = standingJson(author);
+    if (!standing.isOk()) return standing.status();
     auto e = store_->entry(author, head.seq);
     if (!e.isOk()) return e.status();
     int64_t ts = *e ? (*e)->header.timestamp : 0;
-    out.push_back({{"key", toHex(author)},
-                   {"name", *name ? Json(**name) : Json(nullptr)},
-                   {"seq", head.seq},
-                   {"head", toHex(head.hash)},
-                   {"lastUpdate", isoTime(ts)},
-                   {"trust", trustOf(author)},
-                   {"forked", store_->frozen(author)}});
+    Json row{{"key", toHex(author)}};
+    row.update(*standing);
+    row.update(Json{{"seq", head.seq},
+                    {"head", toHex(head.hash)},
+                    {"lastUpdate", isoTime(ts)},
+                    {"forked", store_->frozen(author)}});
+    out.push_back(std::move(row));
   }
   return out;
 }
@@ -96,12 +96,12 @@ Result<Json> Node::forksStatus() {
     auto b = entryFromParts(proof->b.header, proof->b.signature, std::nullopt);
     if (!a.isOk()) return a.status();
     if (!b.isOk()) return b.status();
-    auto name = store_->authorName(author);
-    if (!name.isOk()) return name.status();
-    out.push_back({{"author", toHex(author)},
-                   {"name", *name ? Json(**name) : Json(nullptr)},
-                   {"seq", a->header.seq},
-                   {"entries", {toHex(a->hash), toHex(b->hash)}}});
+    auto standing = standingJson(author);
+    if (!standing.isOk()) return standing.status();
+    Json row{{"author", toHex(author)}};
+    row.update(*standing);
+    row.update(Json{{"seq", a->header.seq}, {"entries", {toHex(a->hash), toHex(b->hash)}}});
+    out.push_back(std::move(row));
     return Status::ok();
   });
   if (!st.isOk()) return st;

@@ -33,11 +33,12 @@ int daysInMonth(int year, int month) {
   return month == 2 && isLeapYear(year) ? 29 : kDays[month - 1];
 }
 
-// Length of the UTF-8 sequence starting at s[i], or 0 when it is malformed.
+}  // namespace
+
 // The allowed second-byte ranges follow Unicode table 3-7; they are what rule
 // out overlong forms (C0, C1, E0 80..9F, F0 80..8F), surrogates (ED A0..BF)
 // and code points above U+10FFFF (F4 90.., F5..FF).
-size_t sequenceLength(std::string_view s, size_t i) {
+size_t utf8SequenceLength(std::string_view s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
   const uint8_t b0 = byte(i);
   if (b0 < 0x80) return 1;
@@ -63,8 +64,6 @@ size_t sequenceLength(std::string_view s, size_t i) {
   }
   return len;
 }
-
-}  // namespace
 
 bool isValidOrgnr(std::string_view s) {
   if (s.size() != 9 || !digitsAt(s, 0, 9)) return false;
@@ -110,7 +109,7 @@ bool isValidDoffinId(std::string_view s) {
 // Walks sequence by sequence; the first malformed one decides.
 bool isValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
-    const size_t len = sequenceLength(s, i);
+    const size_t len = utf8SequenceLength(s, i);
     if (len == 0) return false;
     i += len;
   }

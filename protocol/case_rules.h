@@ -22,6 +22,9 @@ bool isValidDate(std::string_view s);
 bool isValidDoffinId(std::string_view s);
 // Well-formed UTF-8 without overlong forms or surrogates.
 bool isValidUtf8(std::string_view s);
+// Length of the UTF-8 sequence starting at s[i] (i < s.size()), or 0 when
+// it is malformed. The one UTF-8 decoder of protocol/.
+size_t utf8SequenceLength(std::string_view s, size_t i);
 // Number of Unicode code points in valid UTF-8 text.
 size_t codePoints(std::string_view s);
 

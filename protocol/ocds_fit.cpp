@@ -10,6 +10,7 @@
 #include "protocol/case_json.h"
 #include "protocol/case_rules.h"
 #include "protocol/ocds.h"
+#include "protocol/text_rule.h"
 
 namespace allmenning::ocds {
 namespace {
@@ -80,21 +81,12 @@ std::string firstCodePoints(const std::string& s, size_t n) {
   return s.substr(0, i);
 }
 
-// `s` with each C0 and C1 control character and DEL turned into a space.
-std::string withoutControls(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto b = static_cast<uint8_t>(s[i]);
-    if (b < 0x20 || b == 0x7F) {
-      out += ' ';
-    } else if (b == 0xC2 && i + 1 < s.size() && static_cast<uint8_t>(s[i + 1]) < 0xA0) {
-      out += ' ';
-      ++i;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+// `s` with each character the text rule forbids turned into a space. The
+// field may be long text, where line breaks are allowed: they are kept
+// unless nothing else was wrong.
+std::string withoutForbidden(const std::string& s) {
+  std::string out = rules::replaceForbidden(s, rules::TextForm::kMultiLine);
+  return out != s ? out : rules::replaceForbidden(s, rules::TextForm::kLine);
 }
 
 // The number N in a rule that starts with `prefix` N, e.g. "must be at
@@ -170,10 +162,10 @@ class Fitter {
       for (size_t i = v->size(); i > *n; --i) erase(*steps, i - 1);
       return Status::ok();
     }
-    if (rule.compare(0, 34, "must not contain control character") == 0 && v && v->is_string() &&
-        withoutControls(v->get<std::string>()) != v->get<std::string>()) {
+    if (rule.compare(0, 17, "must not contain ") == 0 && v && v->is_string() &&
+        withoutForbidden(v->get<std::string>()) != v->get<std::string>()) {
       note(*steps, "control characters replaced by spaces");
-      *v = withoutControls(v->get<std::string>());
+      *v = withoutForbidden(v->get<std::string>());
       return Status::ok();
     }
     std::string reason = translated(m);

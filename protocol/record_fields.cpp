@@ -4,10 +4,9 @@
 #include "protocol/record_fields.h"
 
 #include <cstdint>
-#include <cstdio>
-#include <optional>
 
 #include "protocol/case_rules.h"
+#include "protocol/text_rule.h"
 
 namespace allmenning::case_json {
 namespace {
@@ -18,33 +17,16 @@ constexpr size_t kMaxUrl = 2000;  // longer URLs are cut by common browsers and 
 using PartyB = schema::Party::Builder;
 using ContactB = schema::Contact::Builder;
 
-// The first control character in valid UTF-8 `s`, if any. Tab, LF and CR are
-// allowed in multi-line text. C1 controls (U+0080..U+009F, encoded C2 80..9F)
-// count too: some terminals act on them, and record text is printed to
-// terminals on nodes that never chose to trust its author's taste.
-std::optional<unsigned> controlCharacter(std::string_view s, bool multiLine) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto b = static_cast<uint8_t>(s[i]);
-    if (multiLine && (b == '\t' || b == '\n' || b == '\r')) continue;
-    if (b < 0x20 || b == 0x7F) return b;
-    if (b == 0xC2 && i + 1 < s.size() && static_cast<uint8_t>(s[i + 1]) < 0xA0) {
-      return static_cast<uint8_t>(s[i + 1]);
-    }
-  }
-  return std::nullopt;
-}
-
-// A JSON string holding 1..maxLength code points of UTF-8 without control
-// characters. Every text field goes through here first.
+// A JSON string holding 1..maxLength code points of UTF-8 that follows the
+// text rule (protocol/text_rule.h). Every text field goes through here first.
 TextResult text(const Json& v, const std::string& path, size_t maxLength, bool multiLine = false) {
   if (!v.is_string()) return fail(path, "must be a string");
   const std::string& s = v.get_ref<const std::string&>();
   if (!rules::isValidUtf8(s)) return fail(path, "not valid UTF-8");
   if (s.empty()) return fail(path, "must not be empty");
-  if (auto c = controlCharacter(s, multiLine)) {
-    char hex[16];
-    std::snprintf(hex, sizeof hex, "U+%04X", *c);
-    return fail(path, std::string("must not contain control character ") + hex);
+  const auto form = multiLine ? rules::TextForm::kMultiLine : rules::TextForm::kLine;
+  if (auto c = rules::forbiddenCharacter(s, form)) {
+    return fail(path, "must not contain " + rules::describeCodePoint(*c));
   }
   const size_t n = rules::codePoints(s);
   if (n > maxLength) {

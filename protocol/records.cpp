@@ -6,6 +6,7 @@
 #include "protocol/case_rules.h"
 #include "protocol/record_json.h"
 #include "protocol/schema/allmenning.capnp.h"
+#include "protocol/text_rule.h"
 
 namespace allmenning {
 namespace {
@@ -47,10 +48,9 @@ Status checkProfile(const ProfileRecord& p) {
   if (p.name.empty() || !rules::isValidUtf8(p.name) || rules::codePoints(p.name) > 300) {
     return Status::invalid("name: must be 1..300 characters of UTF-8 text");
   }
-  // A name is printed on every node's terminal: no control characters.
-  if (std::any_of(p.name.begin(), p.name.end(),
-                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
-    return Status::invalid("name: must not contain control characters");
+  // A name is printed on every node's terminal: the text rule of every record.
+  if (auto c = rules::forbiddenCharacter(p.name, rules::TextForm::kLine)) {
+    return Status::invalid("name: must not contain " + rules::describeCodePoint(*c));
   }
   if (!p.orgnr.empty() && !rules::isValidOrgnr(p.orgnr)) {
     return Status::invalid("orgnr: " + p.orgnr + " is not 9 digits passing the MOD11 check");
@@ -87,6 +87,7 @@ Status checkVouch(const VouchRecord& v) {
   if (v.orgnr.empty() && v.kommunenummer.empty()) {
     return Status::invalid("a vouch names the body's orgnr or kommunenummer (or both)");
   }
+  if (v.key == PublicKey{}) return Status::invalid("key: the all-zero key belongs to no body");
   return Status::ok();
 }
 

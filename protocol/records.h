@@ -39,8 +39,10 @@ struct VouchRecord {
   std::string name;
   std::string orgnr;  // at least one of orgnr and kommunenummer is set
   std::string kommunenummer;
+  bool operator==(const VouchRecord&) const = default;
 };
-// Validates the fields: the profile rules, plus orgnr or kommunenummer.
+// Validates the fields: the profile rules, plus orgnr or kommunenummer, and
+// a key that is not all zeros (no body holds it; it stands for "none").
 Status checkVouch(const VouchRecord& v);
 Bytes encodeVouch(const VouchRecord& v);
 Result<VouchRecord> decodeVouch(ByteView payload);

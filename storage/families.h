@@ -32,6 +32,7 @@ struct Store::Families {
   rocksdb::ColumnFamilyHandle* needs = nullptr;
   rocksdb::ColumnFamilyHandle* experiences = nullptr;
   rocksdb::ColumnFamilyHandle* links = nullptr;
+  rocksdb::ColumnFamilyHandle* distrusted = nullptr;
   // The state family of records of `kind`: case, need or experience.
   rocksdb::ColumnFamilyHandle* records(Kind kind) const {
     return kind == Kind::kNeed ? needs : kind == Kind::kExperience ? experiences : cases;

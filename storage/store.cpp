@@ -22,7 +22,7 @@ constexpr const char* kFamilyNames[] = {"entries",    "payloads",    "heads",   
                                         "versions",   "idx_cpv",     "idx_procedure", "idx_sector",
                                         "idx_status", "idx_kommune", "profiles",      "meta",
                                         "forks",      "vouches",     "trust",         "peers",
-                                        "needs",      "experiences", "links"};
+                                        "needs",      "experiences", "links",         "distrusted"};
 constexpr std::string_view kFormatVersion = "1";
 
 // RocksDB's diagnostics, errors only, to stderr (the node's log) instead of
@@ -205,7 +205,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& n
       &cf->entries,  &cf->payloads,     &cf->heads,       &cf->cases,     &cf->versions,
       &cf->idxCpv,   &cf->idxProcedure, &cf->idxSector,   &cf->idxStatus, &cf->idxKommune,
       &cf->profiles, &cf->meta,         &cf->forks,       &cf->vouches,   &cf->trust,
-      &cf->peers,    &cf->needs,        &cf->experiences, &cf->links};
+      &cf->peers,    &cf->needs,        &cf->experiences, &cf->links,     &cf->distrusted};
   static_assert(std::size(slots) == std::size(kFamilyNames));
   for (size_t i = 0; i < std::size(slots); ++i) *slots[i] = handles[i + 1];
   std::unique_ptr<Store> store(

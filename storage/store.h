@@ -18,6 +18,7 @@
 //                                          || lenA(BE16) || headerA || headerB
 //   vouches   vouchee|voucher            -> seq(BE64) of the voucher's latest vouch for it
 //   trust     author                    -> name given with `trust add` (may be empty)
+//   distrusted author                   -> ""   (removed with `trust remove`)
 //   peers     key                       -> "host:port" this node dials
 //   meta      "format"                  -> "1"
 //             "network"                 -> network id (32)
@@ -42,6 +43,7 @@
 
 #include "protocol/acceptance.h"
 #include "protocol/entry.h"
+#include "protocol/records.h"
 #include "protocol/status.h"
 #include "protocol/wire.h"
 
@@ -96,6 +98,12 @@ struct DerivedState {
 struct TrustedKey {
   PublicKey key{};
   std::string name;
+};
+
+// A vouch entry as stored: its seq in the voucher's log, and what it says.
+struct StoredVouch {
+  uint64_t seq = 0;
+  VouchRecord record;
 };
 
 // A peer this node dials.
@@ -216,13 +224,21 @@ class Store {
   // vouch entry of a directly trusted author; vouches do not chain. Both
   // are held in memory, loaded at open. Distrusting a key stops accepting
   // and relaying its entries; what is stored stays, so the logs still verify.
+  // A distrusted key is remembered as such until it is trusted again.
   Status trust(const PublicKey& key, const std::string& name);
   Result<bool> distrust(const PublicKey& key);  // false: it was not trusted
   Result<std::vector<TrustedKey>> trusted() const;
+  // The name given when `key` was trusted ("" when none); nullopt when this
+  // node does not trust it directly.
+  Result<std::optional<std::string>> trustName(const PublicKey& key) const;
   bool trusts(const PublicKey& key) const;
+  bool distrusted(const PublicKey& key) const;
   bool accepts(const PublicKey& author) const;
   // Every author with a stored vouch for `key`, sorted, trusted or not.
   std::vector<PublicKey> vouchersOf(const PublicKey& key) const;
+  // The latest vouch `voucher` signed for `vouchee`, if this node holds one.
+  Result<std::optional<StoredVouch>> vouch(const PublicKey& vouchee,
+                                           const PublicKey& voucher) const;
 
   // Peers this node dials, sorted by key. add replaces the address.
   Status addPeer(const PeerAddress& peer);
@@ -274,6 +290,7 @@ class Store {
   mutable std::mutex stateMu_;
   std::set<PublicKey> frozen_;
   std::set<PublicKey> trusted_;
+  std::set<PublicKey> distrusted_;
   std::map<PublicKey, std::set<PublicKey>> vouchers_;  // vouchee -> vouchers
 };
 

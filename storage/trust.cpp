@@ -33,7 +33,7 @@ Result<PublicKey> keyAt(std::string_view key, size_t offset, const std::string& 
 }  // namespace
 
 Status Store::loadTrust() {
-  std::set<PublicKey> trusted;
+  std::set<PublicKey> trusted, distrusted;
   std::map<PublicKey, std::set<PublicKey>> vouchers;
   ALM_RETURN_IF_ERROR(scan(*db_, cf_->trust, [&](std::string_view k, std::string_view) -> Status {
     auto key = keyAt(k, 0, "trust");
@@ -41,6 +41,13 @@ Status Store::loadTrust() {
     trusted.insert(*key);
     return Status::ok();
   }));
+  ALM_RETURN_IF_ERROR(
+      scan(*db_, cf_->distrusted, [&](std::string_view k, std::string_view) -> Status {
+        auto key = keyAt(k, 0, "distrusted");
+        if (!key.isOk()) return key.status();
+        distrusted.insert(*key);
+        return Status::ok();
+      }));
   ALM_RETURN_IF_ERROR(scan(*db_, cf_->vouches, [&](std::string_view k, std::string_view) -> Status {
     auto vouchee = keyAt(k, 0, "vouches");
     auto voucher = keyAt(k, 32, "vouches");
@@ -52,6 +59,7 @@ Status Store::loadTrust() {
   }));
   std::lock_guard lock(stateMu_);
   trusted_ = std::move(trusted);
+  distrusted_ = std::move(distrusted);
   vouchers_ = std::move(vouchers);
   return Status::ok();
 }
@@ -60,9 +68,11 @@ Status Store::trust(const PublicKey& key, const std::string& name) {
   std::lock_guard writer(writeMu_);
   rocksdb::WriteBatch batch;
   batch.Put(cf_->trust, keys::author(key), name);
+  batch.Delete(cf_->distrusted, keys::author(key));
   ALM_RETURN_IF_ERROR(syncWrite(*db_, batch, "writing trust"));
   std::lock_guard lock(stateMu_);
   trusted_.insert(key);
+  distrusted_.erase(key);
   return Status::ok();
 }
 
@@ -71,9 +81,11 @@ Result<bool> Store::distrust(const PublicKey& key) {
   if (!trusts(key)) return false;
   rocksdb::WriteBatch batch;
   batch.Delete(cf_->trust, keys::author(key));
+  batch.Put(cf_->distrusted, keys::author(key), "");
   ALM_RETURN_IF_ERROR(syncWrite(*db_, batch, "writing trust"));
   std::lock_guard lock(stateMu_);
   trusted_.erase(key);
+  distrusted_.insert(key);
   return true;
 }
 
@@ -86,6 +98,15 @@ Result<std::vector<TrustedKey>> Store::trusted() const {
     return Status::ok();
   }));
   return out;
+}
+
+Result<std::optional<std::string>> Store::trustName(const PublicKey& key) const {
+  return get(cf_->trust, keys::author(key));
+}
+
+bool Store::distrusted(const PublicKey& key) const {
+  std::lock_guard lock(stateMu_);
+  return distrusted_.count(key) != 0;
 }
 
 bool Store::trusts(const PublicKey& key) const {
@@ -113,6 +134,24 @@ std::vector<PublicKey> Store::vouchersOf(const PublicKey& key) const {
   auto it = vouchers_.find(key);
   if (it == vouchers_.end()) return {};
   return {it->second.begin(), it->second.end()};
+}
+
+Result<std::optional<StoredVouch>> Store::vouch(const PublicKey& vouchee,
+                                                const PublicKey& voucher) const {
+  auto v = get(cf_->vouches, keys::vouch(vouchee, voucher));
+  if (!v.isOk()) return v.status();
+  if (!*v) return std::optional<StoredVouch>();
+  if ((*v)->size() != 8) return Status::corruption("vouches: malformed value");
+  const uint64_t seq = readBigEndian64(**v);
+  auto e = entry(voucher, seq);
+  if (!e.isOk()) return e.status();
+  if (!*e || !(*e)->payload || (*e)->header.kind != Kind::kVouch) {
+    return Status::corruption("vouches: seq " + std::to_string(seq) + " of " + toHex(voucher) +
+                              " holds no vouch");
+  }
+  auto record = decodeVouch(*(*e)->payload);
+  if (!record.isOk()) return record.status();
+  return std::optional<StoredVouch>(StoredVouch{seq, std::move(*record)});
 }
 
 Status Store::addPeer(const PeerAddress& peer) {

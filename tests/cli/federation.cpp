@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "node/standing.h"
+
 namespace allmenning::testing {
 
 uint16_t freePort() {
@@ -129,7 +131,7 @@ std::optional<FedJson> FedNode::show(const std::string& ref, bool history) const
   auto r = cli(args);
   if (r.exitCode != 0) return std::nullopt;
   FedJson shown = FedJson::parse(r.out);
-  shown.erase("trust");
+  for (const std::string& key : standingKeys()) shown.erase(key);
   return shown;
 }
 

@@ -51,8 +51,9 @@ class FedNode {
   // The head seq of `author` (hex) in status, 0 if absent.
   uint64_t seqOf(const std::string& author) const;
   // Whether `case show ref` succeeds, and its JSON.
-  // `case show --json` without "trust": the signed facts every node shares,
-  // not why this node holds the author.
+  // `case show --json` without the author's standing (node/standing.h): the
+  // signed facts every node shares, not why this node holds the author or
+  // what it calls it.
   std::optional<FedJson> show(const std::string& ref, bool history = false) const;
   // Everything this run logged so far.
   std::string log() const;

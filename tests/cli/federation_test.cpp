@@ -197,7 +197,8 @@ TEST_F(FederationTest, StatusShowsConnectionsAuthorsAndPeers) {
   for (const auto& a : s["authors"]) {
     if (a["key"] != a_.key()) continue;
     sawA = true;
-    EXPECT_EQ(a["name"], "a kommune");
+    EXPECT_EQ(a["authorName"], "a");  // as B's operator named it with trust add
+    EXPECT_EQ(a["profileName"], "a kommune");
     EXPECT_EQ(a["seq"].get<uint64_t>(), seqA);
     EXPECT_EQ(a["trust"], "trusted");
     EXPECT_EQ(a["lastUpdate"].get<std::string>().size(), 20u);  // 2026-11-23T21:00:00Z

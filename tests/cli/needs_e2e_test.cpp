@@ -159,7 +159,9 @@ TEST_F(NeedsCliTest, CaseShowListsExperiencesAndCasesLinkingToIt) {
   ASSERT_EQ(shown["experiences"].size(), 1u) << r.out;
   const ordered_json& x = shown["experiences"][0];
   EXPECT_EQ(x["experience"], experienceRef);
-  EXPECT_EQ(x["authorName"], "Vågå kommune");
+  EXPECT_EQ(x["authorName"], "Vågå");  // as Lom's operator named it
+  EXPECT_EQ(x["profileName"], "Vågå kommune");
+  EXPECT_EQ(x["nameDiffers"], true);
   EXPECT_EQ(x["id"], experience["id"]);
   const std::string excerpt = x["excerpt"];
   EXPECT_TRUE(excerpt.starts_with("Vågå kommune tok i bruk varslingstjenesten")) << excerpt;
@@ -171,11 +173,13 @@ TEST_F(NeedsCliTest, CaseShowListsExperiencesAndCasesLinkingToIt) {
 
   r = cli("lom", {"case", "show", jsonOf(kLomCase)["id"]});
   ASSERT_EQ(r.exitCode, 0) << describe(r);
-  EXPECT_NE(r.out.find("\nexperiences\n  Vågå kommune: " + experienceRef + "\n    " + excerpt),
+  // Lom trusted Vågå as "Vågå"; its own profile says "Vågå kommune".
+  const std::string who = "Vågå (trusted) [its profile says \"Vågå kommune\"]";
+  EXPECT_NE(r.out.find("\nexperiences\n  " + who + ": " + experienceRef + "\n    " + excerpt),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("\nlinked from\n  derived-from  " + vaga_ + "/flomvarsling-vaga\n    " +
-                       derived["title"].get<std::string>() + " (Vågå kommune)\n"),
+                       derived["title"].get<std::string>() + " (" + who + ")\n"),
             std::string::npos)
       << r.out;
   EXPECT_EQ(cli("lom", {"verify"}).exitCode, 0);

@@ -155,7 +155,8 @@ TEST_F(NeedsTest, ShowCaseListsExperiencesAndLinkingCases) {
   const Json& experiences = (*shown)["experiences"];
   ASSERT_EQ(experiences.size(), 1u);
   EXPECT_EQ(experiences[0]["experience"], ref(*vaga_, "bruk"));
-  EXPECT_EQ(experiences[0]["authorName"], "Vågå kommune");
+  EXPECT_EQ(experiences[0]["authorName"], "Vågå");  // the name Lom trusted it with
+  EXPECT_EQ(experiences[0]["profileName"], "Vågå kommune");
   EXPECT_EQ(experiences[0]["trust"], "trusted");
   EXPECT_EQ(experiences[0]["id"], "bruk");
   std::string excerpt = experiences[0]["excerpt"];

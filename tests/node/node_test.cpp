@@ -51,6 +51,19 @@ TEST_F(NodeTest, InitWritesAPrivateKeyAndAProfileEntry) {
   EXPECT_EQ(*node->store().authorName(node->id()).value(), "Skjåk kommune");
 }
 
+// `trust add <own key>` without --name used to store an empty name.
+TEST_F(NodeTest, TrustingAKeyAgainWithoutANameKeepsItsName) {
+  auto node = open();
+  ASSERT_TRUE(node->trustKey(node->id(), "").isOk());
+  EXPECT_EQ(node->store().trustName(node->id()).value(), "Skjåk kommune");
+  PublicKey other{7};
+  ASSERT_TRUE(node->trustKey(other, "Lom").isOk());
+  ASSERT_TRUE(node->trustKey(other, "").isOk());
+  EXPECT_EQ(node->store().trustName(other).value(), "Lom");
+  ASSERT_TRUE(node->trustKey(other, "Lom kommune").isOk());
+  EXPECT_EQ(node->store().trustName(other).value(), "Lom kommune");
+}
+
 TEST_F(NodeTest, InitRefusesToOverwriteANode) {
   auto before = testing::readFile(dir_ / "home/key");
   InitOptions o;

@@ -421,7 +421,10 @@ TEST_F(SearchTest, CasesFromPeersAreFoundAsSoonAsStored) {
   const Json& rows = (*page)["cases"];
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0]["case"], toHex(peer.id()) + "/fra-vaga");
-  EXPECT_EQ(rows[0]["authorName"], nullptr);  // no profile from Vågå yet
+  // No profile from Vågå yet: the name is the one it was trusted with.
+  EXPECT_EQ(rows[0]["authorName"], "Vågå kommune");
+  EXPECT_EQ(rows[0]["nameSource"], "trust");
+  EXPECT_EQ(rows[0]["profileName"], nullptr);
   auto retract = encodeRetract({"fra-vaga", false});
   ASSERT_TRUE(log.apply({peer.nextWith(Kind::kRetract, retract, now_)}).isOk());
   EXPECT_TRUE(ids("varsling").empty());
