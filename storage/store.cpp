@@ -167,6 +167,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& n
   for (size_t i = 0; i < std::size(slots); ++i) *slots[i] = handles[i + 1];
   std::unique_ptr<Store> store(
       new Store(network, std::unique_ptr<rocksdb::DB>(raw), std::move(cf)));
+  store->dir_ = dir;
   ALM_RETURN_IF_ERROR(store->checkMeta(dir, mode));
   ALM_RETURN_IF_ERROR(store->loadForks());
   ALM_RETURN_IF_ERROR(store->loadTrust());

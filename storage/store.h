@@ -21,6 +21,9 @@
 //   peers     key                       -> "host:port" this node dials
 //   meta      "format"                  -> "1"
 //             "network"                 -> network id (32)
+//             "placement"               -> inode(BE64) || birth time(BE64, ns) of the
+//                                          database folder (DbPlacement)
+//             "authoring_hold"          -> since(BE64, ms) || reason (AuthoringHold)
 //
 // apply() is the one path that writes entries: it accepts entries only of
 // authors this node accepts (trusted directly, or vouched for by a directly
@@ -37,6 +40,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/entry.h"
@@ -125,6 +129,26 @@ struct ApplyResult {
   bool untrusted = false;         // refused because this node does not accept its author
   std::optional<ForkProof> fork;  // set with kFork: the proof this call recorded
   bool stored() const { return status.isOk() && placement == Placement::kNext; }
+};
+
+// Where the database folder lives on disk: what a copy of the folder (cp -a,
+// rsync, a restore) cannot keep. A rename or a move within one file system
+// keeps both. The device number is left out on purpose: it may change from
+// one boot to the next (LVM, NFS, btrfs), and the inode and birth time are
+// enough to tell a copy apart.
+struct DbPlacement {
+  uint64_t inode = 0;
+  int64_t birthNs = 0;  // 0 where the file system does not record it
+  bool operator==(const DbPlacement&) const = default;
+};
+// The placement of the folder `dir`.
+Result<DbPlacement> placementOf(const std::string& dir);
+
+// Why this node signs nothing until a peer confirms its head, and since when
+// (ms since the epoch). docs/operations.md, "Back up and restore".
+struct AuthoringHold {
+  int64_t since = 0;
+  std::string reason;
 };
 
 class Store {
@@ -227,6 +251,20 @@ class Store {
   Status checkDerived(const DerivedState& expected) const;
   // Re-reads every block and file checksum RocksDB keeps.
   Status verifyChecksums() const;
+  // The folder the database was opened from.
+  const std::string& dir() const { return dir_; }
+  // The placement recorded with setAuthoringHold; nullopt for a database from
+  // before placements were recorded.
+  Result<std::optional<DbPlacement>> placement() const;
+  // The authoring hold; nullopt when authoring is not held.
+  Result<std::optional<AuthoringHold>> authoringHold() const;
+  // Records the hold (nullopt: clears it) and, when given, the placement, in
+  // one durable write.
+  Status setAuthoringHold(const std::optional<AuthoringHold>& hold,
+                          const std::optional<DbPlacement>& placement = std::nullopt);
+  // A consistent copy of the database in `dir` (which must not exist): a
+  // RocksDB checkpoint, after a flush, so it needs no write-ahead log.
+  Status checkpoint(const std::string& dir);
   // Holds every writer off while the returned lock lives, so that reads
   // spread over many calls see one state: verify on a running node, whose
   // network thread would otherwise move heads between its reads.
@@ -249,6 +287,7 @@ class Store {
   bool acceptsLocked(const PublicKey& author) const;
 
   Hash network_;
+  std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<Families> cf_;
   // One writer at a time: apply, recordFork, trust and distrust hold it, so
