@@ -104,7 +104,8 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& c
   if (!config.isOk()) return config.status();
   auto key = loadKey(paths.key());
   if (!key.isOk()) return key.status();
-  auto store = Store::open(paths.db(), networkId(config->network), Store::Mode::kExisting);
+  auto store =
+      Store::open(paths.db(), networkId(config->network), Store::Mode::kExisting, progress);
   if (!store.isOk()) return store.status();
   std::unique_ptr<Node> node(
       new Node(paths, std::move(*config), std::move(*key), std::move(*store), clock));

@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 #include <sys/statvfs.h>
 
+#include <charconv>
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "protocol/records.h"
 #include "storage/families.h"
 #include "storage/keys.h"
+#include "storage/migrations.h"
 #include "storage/open_files.h"
 
 namespace allmenning {
@@ -22,7 +24,6 @@ constexpr const char* kFamilyNames[] = {"entries",    "payloads",    "heads",   
                                         "idx_status", "idx_kommune", "profiles",      "meta",
                                         "forks",      "vouches",     "trust",         "peers",
                                         "needs",      "experiences", "links"};
-constexpr std::string_view kFormatVersion = "1";
 
 // RocksDB's diagnostics, errors only, to stderr (the node's log) instead of
 // its own db/LOG file. The file's writer asserts, and so aborts the process
@@ -127,7 +128,8 @@ Store::~Store() {
   db_.reset();
 }
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& network, Mode mode) {
+Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& network, Mode mode,
+                                           const StoreProgress& progress) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (const char* name : kFamilyNames) {
@@ -168,27 +170,20 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& n
   std::unique_ptr<Store> store(
       new Store(network, std::unique_ptr<rocksdb::DB>(raw), std::move(cf)));
   store->dir_ = dir;
-  ALM_RETURN_IF_ERROR(store->checkMeta(dir, mode));
+  ALM_RETURN_IF_ERROR(store->checkMeta(dir, mode, progress));
   ALM_RETURN_IF_ERROR(store->loadForks());
   ALM_RETURN_IF_ERROR(store->loadTrust());
   return store;
 }
 
 // Writes the format version and network id into a new database, or checks
-// them in an existing one.
-Status Store::checkMeta(const std::string& dir, Mode mode) {
+// them in an existing one, migrating an older format.
+Status Store::checkMeta(const std::string& dir, Mode mode, const StoreProgress& progress) {
   if (mode == Mode::kCreate) {
     rocksdb::WriteBatch batch;
-    batch.Put(cf_->meta, "format", std::string(kFormatVersion));
+    batch.Put(cf_->meta, "format", std::to_string(kStorageFormat));
     batch.Put(cf_->meta, "network", std::string(asChars(network_)));
     return writeBatch(*db_, batch, /*sync=*/true, "writing database metadata");
-  }
-  auto format = get(cf_->meta, "format");
-  if (!format.isOk()) return format.status();
-  if (!*format) return Status::corruption("database " + dir + " has no format version");
-  if (**format != kFormatVersion) {
-    return Status::refused("database " + dir + " has format version " + **format +
-                           "; this build reads version " + std::string(kFormatVersion));
   }
   auto network = get(cf_->meta, "network");
   if (!network.isOk()) return network.status();
@@ -197,7 +192,22 @@ Status Store::checkMeta(const std::string& dir, Mode mode) {
                            " belongs to another network than the one in the config; the "
                            "`network` setting must not change after init");
   }
-  return Status::ok();
+  auto format = get(cf_->meta, "format");
+  if (!format.isOk()) return format.status();
+  if (!*format) return Status::corruption("database " + dir + " has no format version");
+  int version = 0;
+  auto [end, ec] =
+      std::from_chars((*format)->data(), (*format)->data() + (*format)->size(), version);
+  if (ec != std::errc() || end != (*format)->data() + (*format)->size() || version < 1) {
+    return Status::corruption("database " + dir + " has a malformed format version");
+  }
+  if (version > kStorageFormat) {
+    return Status::refused("database " + dir + " has format version " + **format +
+                           ", newer than this build's " + std::to_string(kStorageFormat) +
+                           ": install the newer version again, or roll back (docs/operations.md, "
+                           "\"Upgrades\")");
+  }
+  return version < kStorageFormat ? migrate(version, progress) : Status::ok();
 }
 
 Result<std::optional<std::string>> Store::get(rocksdb::ColumnFamilyHandle* cf,

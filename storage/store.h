@@ -19,7 +19,7 @@
 //   vouches   vouchee|voucher            -> seq(BE64) of the voucher's latest vouch for it
 //   trust     author                    -> name given with `trust add` (may be empty)
 //   peers     key                       -> "host:port" this node dials
-//   meta      "format"                  -> "1"
+//   meta      "format"                  -> the storage format, "2" (storage/migrations.h)
 //             "network"                 -> network id (32)
 //             "placement"               -> inode(BE64) || birth time(BE64, ns) of the
 //                                          database folder (DbPlacement)
@@ -151,6 +151,11 @@ struct AuthoringHold {
   std::string reason;
 };
 
+struct MigrationContext;  // storage/migrations.h
+
+// Lines that report long work at open: a storage migration.
+using StoreProgress = std::function<void(std::string_view line)>;
+
 class Store {
  public:
   enum class Mode {
@@ -160,8 +165,10 @@ class Store {
   // Opens the database in `dir` for the federation `network`. The network id
   // is recorded at creation, and opening with another one is refused, so one
   // log never mixes two networks.
-  static Result<std::unique_ptr<Store>> open(const std::string& dir, const Hash& network,
-                                             Mode mode);
+  // An older storage format is migrated here, after a checkpoint of the
+  // database as it was (storage/migrations.h), reporting to `progress`.
+  static Result<std::unique_ptr<Store>> open(const std::string& dir, const Hash& network, Mode mode,
+                                             const StoreProgress& progress = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -273,6 +280,7 @@ class Store {
  private:
   class Writer;
   friend class Writer;
+  friend struct MigrationContext;
   struct Families;
 
   Store(const Hash& network, std::unique_ptr<rocksdb::DB> db, std::unique_ptr<Families> cf);
@@ -280,7 +288,8 @@ class Store {
   Result<std::optional<std::string>> get(rocksdb::ColumnFamilyHandle* cf,
                                          const std::string& key) const;
   Result<std::vector<CaseKey>> candidates(const SearchFilter& filter) const;
-  Status checkMeta(const std::string& dir, Mode mode);
+  Status checkMeta(const std::string& dir, Mode mode, const StoreProgress& progress);
+  Status migrate(int from, const StoreProgress& progress);
   Result<bool> matches(const CaseKey& key, const SearchFilter& filter, int64_t* received) const;
   Status loadForks();
   Status loadTrust();
