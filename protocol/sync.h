@@ -34,7 +34,7 @@ struct SyncConfig {
   uint64_t maxEntriesInFlight = 2048;
   // This node's own key: the head the peer shows for it is kept (selfHead),
   // so a node that holds authoring learns when a peer confirms its head.
-  std::optional<PublicKey> self;
+  std::optional<PublicKey> self{};
 };
 
 // What the caller must do after one input.
