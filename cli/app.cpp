@@ -29,6 +29,7 @@ void buildApp(CLI::App& app, Globals& g) {
   addVouch(app, g);
   addPeer(app, g);
   addStatus(app, g);
+  addBackup(app, g);
 }
 
 namespace {

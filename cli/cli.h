@@ -109,5 +109,6 @@ void addTrust(CLI::App& app, Globals& g);
 void addVouch(CLI::App& app, Globals& g);
 void addPeer(CLI::App& app, Globals& g);
 void addStatus(CLI::App& app, Globals& g);
+void addBackup(CLI::App& app, Globals& g);  // backup, restore, authoring
 
 }  // namespace allmenning::cli

@@ -43,6 +43,15 @@ void printStatus(Globals& g, const Json& s) {
   g.out() << "node     " << n["key"].get<std::string>() << "  " << shown(n["name"]) << "\nnetwork  "
           << n["network"].get<std::string>() << "\nlisten   " << n["listen"].get<std::string>()
           << (n["running"].get<bool>() ? "" : " (not running)") << "\n";
+  const Json& hold = n["authoring"];
+  if (hold["held"].get<bool>()) {
+    g.out() << "authoring held since " << hold["since"].get<std::string>() << ": "
+            << hold["reason"].get<std::string>()
+            << "\n          it signs again once a peer confirms its head (or after `allmenning "
+               "authoring resume --i-have-no-peers`)\n";
+  } else {
+    g.out() << "authoring ok\n";
+  }
   printConnections(g, s);
   printPeers(g, s);
   g.out() << "\nauthors (" << s["authors"].size() << ")\n";

@@ -8,10 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "node/log.h"
 #include "protocol/entry.h"
+#include "protocol/wire.h"
 
 namespace allmenning {
 
@@ -28,6 +32,9 @@ struct PeerStatus {
   bool lagKnown = false;
   uint64_t ahead = 0;
   uint64_t behind = 0;
+  // What the peer's latest Heads said of this node's own log; nullopt until
+  // it listed it (a peer that holds none of it never does).
+  std::optional<AuthorHead> selfHead;
 };
 
 // A peer this node dials, and the key it must prove.
@@ -67,6 +74,8 @@ class NetworkView {
   virtual void trustChanged() = 0;
   // The address the P2P listener is bound to, "host:port".
   virtual std::string listenAddress() = 0;
+  // A line in the running node's log.
+  virtual void log(LogLevel level, std::string_view message) const = 0;
 };
 
 }  // namespace allmenning

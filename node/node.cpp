@@ -85,6 +85,7 @@ Status Node::createNode(const HomePaths& paths, const Config& config, const Cloc
   if (!store.isOk()) return store.status();
   ALM_RETURN_IF_ERROR((*store)->recordAuthorKey(key->publicKey()));
   std::unique_ptr<Node> node(new Node(paths, config, std::move(key), std::move(*store), clock));
+  ALM_RETURN_IF_ERROR(node->checkPlacement());
   ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), config.name));
   // The index is derived: whatever was left in its place is not ours.
   std::error_code ec;
@@ -105,7 +106,8 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& c
   if (!config.isOk()) return config.status();
   auto key = loadKey(paths.key());
   if (!key.isOk()) return key.status();
-  auto store = Store::open(paths.db(), networkId(config->network), Store::Mode::kExisting);
+  auto store =
+      Store::open(paths.db(), networkId(config->network), Store::Mode::kExisting, progress);
   if (!store.isOk()) return store.status();
   // Before anything below writes: another node's key must not sign here.
   ALM_RETURN_IF_ERROR(claimOwnKey(paths, **store, (*key)->publicKey()));
@@ -116,6 +118,7 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& c
   if (!node->store_->trusts(node->id())) {
     ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), node->config_.name));
   }
+  ALM_RETURN_IF_ERROR(node->checkPlacement());
   ALM_RETURN_IF_ERROR(node->attachIndex(progress));
   node->commitLeftoverIntent();
   return node;
@@ -167,6 +170,7 @@ Result<Head> Node::recoverIntent(const Head& head) {
 }
 
 Result<std::vector<Entry>> Node::author(std::vector<std::pair<Kind, Bytes>> records) {
+  ALM_RETURN_IF_ERROR(checkNotHeld());
   auto stored = store_->head(id());
   if (!stored.isOk()) return stored.status();
   auto head = recoverIntent(*stored);

@@ -99,6 +99,7 @@ class Node {
 
   const PublicKey& id() const { return key_->publicKey(); }
   const Config& config() const { return config_; }
+  const HomePaths& paths() const { return paths_; }
   int64_t now() const { return clock_(); }
   Store& store() { return *store_; }
 
@@ -202,7 +203,16 @@ class Node {
   // Pushes entries just stored to the peers, when the network runs.
   void published(const std::vector<Entry>& entries);
 
+  // The authoring hold (node/authoring_hold.cpp): set when the home was
+  // restored or copied, cleared once a connected peer's Heads shows this
+  // node's own head exactly (checked here, so status and author() agree).
+  Result<std::optional<AuthoringHold>> authoringHold();
+  // Clears the hold without a peer (`authoring resume --i-have-no-peers`);
+  // false when authoring was not held.
+  Result<bool> resumeAuthoring();
+
   // Signs and durably stores new entries of this node's own log, in order.
+  // Refused while authoring is held.
   // Each batch is claimed durably before it is committed (node/intent.h).
   Result<std::vector<Entry>> author(std::vector<std::pair<Kind, Bytes>> records);
 
@@ -211,6 +221,8 @@ class Node {
        Clock clock);
   static Status createNode(const HomePaths& paths, const Config& config, const Clock& clock);
   Result<Head> recoverIntent(const Head& head);
+  Status checkPlacement();
+  Status checkNotHeld();
   void commitLeftoverIntent();
   Result<Json> entrySummary(const Entry& e);
   // A result row for `key`'s current version; with `text`, a snippet; with

@@ -20,16 +20,25 @@ Json connectionJson(const PeerStatus& p) {
   return j;
 }
 
+// Whether this node may sign (node/authoring_hold.cpp); alert on held.
+Json holdJson(const std::optional<AuthoringHold>& hold) {
+  if (!hold) return Json{{"held", false}, {"since", nullptr}, {"reason", nullptr}};
+  return Json{{"held", true}, {"since", isoTime(hold->since)}, {"reason", hold->reason}};
+}
+
 }  // namespace
 
 Result<Json> Node::status() {
   NetworkView* net = network_.load();
   std::vector<PeerStatus> open = net ? net->peers() : std::vector<PeerStatus>{};
+  auto hold = authoringHold();
+  if (!hold.isOk()) return hold.status();
   Json node{{"key", toHex(id())},
             {"name", config_.name},
             {"network", config_.network},
             {"running", net != nullptr},
-            {"listen", net ? net->listenAddress() : config_.listen}};
+            {"listen", net ? net->listenAddress() : config_.listen},
+            {"authoring", holdJson(*hold)}};
   Json connections = Json::array();
   for (const PeerStatus& p : open) connections.push_back(connectionJson(p));
   auto configured = peers();

@@ -75,6 +75,7 @@ Status Runtime::start() {
   if (!listen.isOk()) return listen.status();
   P2PConfig config = options_.p2p;
   config.listen = *listen;
+  config.connection.sync.self = node_.id();  // for the authoring hold (node/authoring_hold.cpp)
   config.log = [this](std::string_view line) { log(levelOf(line), line); };
   if (options_.onTick) {
     config.tickEvery = options_.tickEvery;
@@ -90,6 +91,11 @@ Status Runtime::start() {
   bound.port(p2p_->localPort());
   listenAddress_ = endpointText(bound);
   log(LogLevel::kInfo, "listening on " + listenAddress_ + " key=" + toHex(node_.id()));
+  auto hold = node_.store().authoringHold();
+  if (hold.isOk() && *hold) {
+    log(LogLevel::kWarn, "authoring held: " + (*hold)->reason +
+                             "; it signs again once a peer confirms this node's head");
+  }
   // Set before the thread exists, so a view call right after start() waits
   // for the io thread instead of returning empty.
   running_ = true;

@@ -66,13 +66,13 @@ class Runtime final : public NetworkView {
   void publish(std::vector<Entry> entries) override;
   void trustChanged() override;
   std::string listenAddress() override;
+  void log(LogLevel level, std::string_view message) const override;
 
  private:
   // Runs `fn` on the io thread and returns its result; nullopt once the io
   // thread has stopped.
   template <typename T>
   std::optional<T> onIo(std::function<T()> fn);
-  void log(LogLevel level, std::string_view message) const;
 
   Node& node_;
   const SecretKey& identity_;

@@ -142,6 +142,7 @@ void SyncSession::onHeads(const Heads& m, int64_t now, Effects& fx) {
   headsSeen_ = true;
   for (const AuthorHead& h : m.heads) {
     noteClaim(h.author, h.seq);
+    if (config_.self && h.author == *config_.self) selfHead_ = h;
     // Not stored, not relayed, not asked for: remembered in claims_ in case
     // a vouch makes the author acceptable later (recheckTrust).
     if (!log_.accepts(h.author)) continue;

@@ -32,6 +32,9 @@ struct SyncConfig {
   // Each Want's range is cut to what is left, so a peer can never be
   // asked for more than this at once.
   uint64_t maxEntriesInFlight = 2048;
+  // This node's own key: the head the peer shows for it is kept (selfHead),
+  // so a node that holds authoring learns when a peer confirms its head.
+  std::optional<PublicKey> self{};
 };
 
 // What the caller must do after one input.
@@ -99,6 +102,9 @@ class SyncSession {
   SessionState state() const { return state_; }
   // nullopt until the peer's first Heads arrived, or on a local read error.
   std::optional<PeerLag> lag() const;
+  // The head of SyncConfig::self in the peer's latest Heads; nullopt until
+  // one listed it.
+  const std::optional<AuthorHead>& selfHead() const { return selfHead_; }
 
  private:
   struct InFlight {
@@ -137,6 +143,7 @@ class SyncSession {
   // and for fetching an author once a vouch makes it acceptable.
   std::map<PublicKey, uint64_t> claims_;  // at most maxPeerAuthors
   bool headsSeen_ = false;
+  std::optional<AuthorHead> selfHead_;
 };
 
 // Wire form <-> entries.

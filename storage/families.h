@@ -65,6 +65,10 @@ Result<ForkProof> decodeForkValue(std::string_view value);
 // `family` names it in the error.
 Result<CaseState> decodeCaseValue(std::string_view value, const std::string& family);
 
+// The meta key of the database folder's placement, and its value.
+constexpr const char* kPlacementKey = "placement";
+std::string encodePlacement(const DbPlacement& p);
+
 // Converts a RocksDB status into ours, naming what was being done.
 Status fromRocks(const rocksdb::Status& s, const std::string& what);
 

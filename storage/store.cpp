@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "protocol/records.h"
 #include "storage/families.h"
 #include "storage/keys.h"
+#include "storage/migrations.h"
 #include "storage/open_files.h"
 
 namespace allmenning {
@@ -23,7 +25,6 @@ constexpr const char* kFamilyNames[] = {"entries",    "payloads",    "heads",   
                                         "idx_status", "idx_kommune", "profiles",      "meta",
                                         "forks",      "vouches",     "trust",         "peers",
                                         "needs",      "experiences", "links",         "distrusted"};
-constexpr std::string_view kFormatVersion = "1";
 
 // RocksDB's diagnostics, errors only, to stderr (the node's log) instead of
 // its own db/LOG file. The file's writer asserts, and so aborts the process
@@ -165,7 +166,8 @@ Store::~Store() {
   db_.reset();
 }
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& network, Mode mode) {
+Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& network, Mode mode,
+                                           const StoreProgress& progress) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (const char* name : kFamilyNames) {
@@ -210,27 +212,21 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& n
   for (size_t i = 0; i < std::size(slots); ++i) *slots[i] = handles[i + 1];
   std::unique_ptr<Store> store(
       new Store(network, std::unique_ptr<rocksdb::DB>(raw), std::move(cf)));
-  ALM_RETURN_IF_ERROR(store->checkMeta(dir, mode));
+  store->dir_ = dir;
+  ALM_RETURN_IF_ERROR(store->checkMeta(dir, mode, progress));
   ALM_RETURN_IF_ERROR(store->loadForks());
   ALM_RETURN_IF_ERROR(store->loadTrust());
   return store;
 }
 
 // Writes the format version and network id into a new database, or checks
-// them in an existing one.
-Status Store::checkMeta(const std::string& dir, Mode mode) {
+// them in an existing one, migrating an older format.
+Status Store::checkMeta(const std::string& dir, Mode mode, const StoreProgress& progress) {
   if (mode == Mode::kCreate) {
     rocksdb::WriteBatch batch;
-    batch.Put(cf_->meta, "format", std::string(kFormatVersion));
+    batch.Put(cf_->meta, "format", std::to_string(kStorageFormat));
     batch.Put(cf_->meta, "network", std::string(asChars(network_)));
     return writeBatch(*db_, batch, /*sync=*/true, "writing database metadata");
-  }
-  auto format = get(cf_->meta, "format");
-  if (!format.isOk()) return format.status();
-  if (!*format) return Status::corruption("database " + dir + " has no format version");
-  if (**format != kFormatVersion) {
-    return Status::refused("database " + dir + " has format version " + **format +
-                           "; this build reads version " + std::string(kFormatVersion));
   }
   auto network = get(cf_->meta, "network");
   if (!network.isOk()) return network.status();
@@ -239,7 +235,22 @@ Status Store::checkMeta(const std::string& dir, Mode mode) {
                            " belongs to another network than the one in the config; the "
                            "`network` setting must not change after init");
   }
-  return Status::ok();
+  auto format = get(cf_->meta, "format");
+  if (!format.isOk()) return format.status();
+  if (!*format) return Status::corruption("database " + dir + " has no format version");
+  int version = 0;
+  auto [end, ec] =
+      std::from_chars((*format)->data(), (*format)->data() + (*format)->size(), version);
+  if (ec != std::errc() || end != (*format)->data() + (*format)->size() || version < 1) {
+    return Status::corruption("database " + dir + " has a malformed format version");
+  }
+  if (version > kStorageFormat) {
+    return Status::refused("database " + dir + " has format version " + **format +
+                           ", newer than this build's " + std::to_string(kStorageFormat) +
+                           ": install the newer version again, or roll back (docs/operations.md, "
+                           "\"Upgrades\")");
+  }
+  return version < kStorageFormat ? migrate(version, progress) : Status::ok();
 }
 
 Result<std::optional<PublicKey>> Store::authorKey() const {

@@ -20,8 +20,11 @@
 //   trust     author                    -> name given with `trust add` (may be empty)
 //   distrusted author                   -> ""   (removed with `trust remove`)
 //   peers     key                       -> "host:port" this node dials
-//   meta      "format"                  -> "1"
+//   meta      "format"                  -> the storage format, "2" (storage/migrations.h)
 //             "network"                 -> network id (32)
+//             "placement"               -> inode(BE64) || birth time(BE64, ns) of the
+//                                          database folder (DbPlacement)
+//             "authoring_hold"          -> since(BE64, ms) || reason (AuthoringHold)
 //             "author"                  -> the key this node signs with (32), from init
 //
 // apply() is the one path that writes entries: it accepts entries only of
@@ -39,6 +42,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/acceptance.h"
@@ -135,6 +139,31 @@ struct Page {
   size_t total = 0;
 };
 
+// Where the database folder lives on disk: what a copy of the folder (cp -a,
+// rsync, a restore) cannot keep. A rename or a move within one file system
+// keeps both. The device number is left out on purpose: it may change from
+// one boot to the next (LVM, NFS, btrfs), and the inode and birth time are
+// enough to tell a copy apart.
+struct DbPlacement {
+  uint64_t inode = 0;
+  int64_t birthNs = 0;  // 0 where the file system does not record it
+  bool operator==(const DbPlacement&) const = default;
+};
+// The placement of the folder `dir`.
+Result<DbPlacement> placementOf(const std::string& dir);
+
+// Why this node signs nothing until a peer confirms its head, and since when
+// (ms since the epoch). docs/operations.md, "Back up and restore".
+struct AuthoringHold {
+  int64_t since = 0;
+  std::string reason;
+};
+
+struct MigrationContext;  // storage/migrations.h
+
+// Lines that report long work at open: a storage migration.
+using StoreProgress = std::function<void(std::string_view line)>;
+
 class Store {
  public:
   enum class Mode {
@@ -144,8 +173,10 @@ class Store {
   // Opens the database in `dir` for the federation `network`. The network id
   // is recorded at creation, and opening with another one is refused, so one
   // log never mixes two networks.
-  static Result<std::unique_ptr<Store>> open(const std::string& dir, const Hash& network,
-                                             Mode mode);
+  // An older storage format is migrated here, after a checkpoint of the
+  // database as it was (storage/migrations.h), reporting to `progress`.
+  static Result<std::unique_ptr<Store>> open(const std::string& dir, const Hash& network, Mode mode,
+                                             const StoreProgress& progress = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -254,6 +285,20 @@ class Store {
   Status checkDerived(const DerivedState& expected) const;
   // Re-reads every block and file checksum RocksDB keeps.
   Status verifyChecksums() const;
+  // The folder the database was opened from.
+  const std::string& dir() const { return dir_; }
+  // The placement recorded with setAuthoringHold; nullopt for a database from
+  // before placements were recorded.
+  Result<std::optional<DbPlacement>> placement() const;
+  // The authoring hold; nullopt when authoring is not held.
+  Result<std::optional<AuthoringHold>> authoringHold() const;
+  // Records the hold (nullopt: clears it) and, when given, the placement, in
+  // one durable write.
+  Status setAuthoringHold(const std::optional<AuthoringHold>& hold,
+                          const std::optional<DbPlacement>& placement = std::nullopt);
+  // A consistent copy of the database in `dir` (which must not exist): a
+  // RocksDB checkpoint, after a flush, so it needs no write-ahead log.
+  Status checkpoint(const std::string& dir);
   // Holds every writer off while the returned lock lives, so that reads
   // spread over many calls see one state: verify on a running node, whose
   // network thread would otherwise move heads between its reads.
@@ -262,6 +307,7 @@ class Store {
  private:
   class Writer;
   friend class Writer;
+  friend struct MigrationContext;
   struct Families;
 
   Store(const Hash& network, std::unique_ptr<rocksdb::DB> db, std::unique_ptr<Families> cf);
@@ -269,13 +315,15 @@ class Store {
   Result<std::optional<std::string>> get(rocksdb::ColumnFamilyHandle* cf,
                                          const std::string& key) const;
   Result<std::vector<CaseKey>> candidates(const SearchFilter& filter) const;
-  Status checkMeta(const std::string& dir, Mode mode);
+  Status checkMeta(const std::string& dir, Mode mode, const StoreProgress& progress);
+  Status migrate(int from, const StoreProgress& progress);
   Result<bool> matches(const CaseKey& key, const SearchFilter& filter, int64_t* received) const;
   Status loadForks();
   Status loadTrust();
   bool acceptsLocked(const PublicKey& author) const;
 
   Hash network_;
+  std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<Families> cf_;
   // One writer at a time: apply, recordFork, trust and distrust hold it, so

@@ -152,6 +152,7 @@ std::vector<PeerStatus> P2PNode::peerStatus() const {
       s.ahead = lag->ahead;
       s.behind = lag->behind;
     }
+    s.selfHead = conn->selfHead();
     out.push_back(std::move(s));
   }
   std::sort(out.begin(), out.end(),

@@ -219,6 +219,11 @@ std::optional<PeerLag> PeerConnection::lag() const {
   return session_->lag();
 }
 
+std::optional<AuthorHead> PeerConnection::selfHead() const {
+  if (!session_) return std::nullopt;
+  return session_->selfHead();
+}
+
 void PeerConnection::pushAccepted(const std::vector<Entry>& entries) {
   if (state_ == State::kOpen) handle(session_->onLocalAccepted(entries, clock_()));
 }

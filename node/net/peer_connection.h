@@ -150,6 +150,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   int64_t openedAt() const { return openedAt_; }
   // How far the peer is from us; nullopt until its first Heads arrived.
   std::optional<PeerLag> lag() const;
+  // What the peer's latest Heads said of this node's own log (SyncConfig::self).
+  std::optional<AuthorHead> selfHead() const;
 
  private:
   void readSome();

@@ -64,6 +64,9 @@ FedNode::FedNode(const std::string& root, const std::string& name, const FedNode
   size_t at = s.find(original.address());
   if (at != std::string::npos) s.replace(at, original.address().size(), address());
   std::ofstream(config, std::ios::trunc) << s;
+  // A copied home holds authoring until a peer confirms its head; this copy
+  // is meant to sign beside the original, so it is told to go ahead.
+  cli({"authoring", "resume", "--i-have-no-peers"});
 }
 
 FedNode::~FedNode() {

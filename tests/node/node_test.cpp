@@ -171,9 +171,15 @@ TEST_F(NodeTest, CaseRefsAreParsedStrictly) {
 void backupDb(const std::string& home, const std::string& to) {
   std::filesystem::copy(home + "/db", to, std::filesystem::copy_options::recursive);
 }
+// The files go back into the same folder, as after a crash: a database
+// folder replaced by a copy is a restored home, which holds authoring
+// (backup_test.cpp).
 void restoreDb(const std::string& home, const std::string& from) {
-  std::filesystem::remove_all(home + "/db");
-  std::filesystem::rename(from, home + "/db");
+  namespace fs = std::filesystem;
+  for (const auto& f : fs::directory_iterator(home + "/db")) fs::remove_all(f.path());
+  for (const auto& f : fs::directory_iterator(from)) {
+    fs::rename(f.path(), home + "/db/" + f.path().filename().string());
+  }
 }
 
 // A database one batch behind the intent is what a crash between writing the

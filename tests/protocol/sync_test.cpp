@@ -105,6 +105,33 @@ TEST_F(SyncTest, AgreeingPeersExchangeOnlyHeads) {
   }
 }
 
+// A node that holds authoring (node/authoring_hold.cpp) learns from the
+// peer's Heads how far the peer holds its own log, and fetches the rest.
+TEST_F(SyncTest, SessionKeepsWhatThePeerShowsOfItsOwnLog) {
+  SimAuthor self(net()), other(net());
+  SyncConfig config{1000, 2000, 8, 65536};
+  config.self = self.id();
+  Pair p(config);
+  auto mine = authored(self, 4);
+  applyAll(p.log[0], {mine[0], mine[1]});  // restored from an old copy
+  applyAll(p.log[1], mine);
+  applyAll(p.log[1], authored(other, 2));
+  EXPECT_FALSE(p.session[0].selfHead().has_value());
+  p.connect();
+  p.run();
+  auto shown = p.session[0].selfHead();
+  ASSERT_TRUE(shown.has_value());
+  EXPECT_EQ(shown->seq, 4u);
+  EXPECT_EQ(shown->hash, mine[3].hash);
+  EXPECT_EQ(p.log[0].head(self.id())->seq, 4u) << "its own entries came back";
+  // Without config.self nothing is kept.
+  Pair plain;
+  applyAll(plain.log[1], mine);
+  plain.connect();
+  plain.run();
+  EXPECT_FALSE(plain.session[0].selfHead().has_value());
+}
+
 TEST_F(SyncTest, MissingEntriesArriveInBoundedBatches) {
   Pair p;
   SimAuthor a(net());
