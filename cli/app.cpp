@@ -27,6 +27,7 @@ void buildApp(CLI::App& app, Globals& g) {
   addVouch(app, g);
   addPeer(app, g);
   addStatus(app, g);
+  addProfile(app, g);
 }
 
 int runCli(CLI::App& app, Globals& g, int argc, const char* const* argv) {

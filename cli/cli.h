@@ -106,5 +106,6 @@ void addTrust(CLI::App& app, Globals& g);
 void addVouch(CLI::App& app, Globals& g);
 void addPeer(CLI::App& app, Globals& g);
 void addStatus(CLI::App& app, Globals& g);
+void addProfile(CLI::App& app, Globals& g);
 
 }  // namespace allmenning::cli

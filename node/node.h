@@ -28,6 +28,7 @@ Clock systemClock();
 
 struct InitOptions {
   Config config;
+  ProfileRecord profile;  // published as seq 1
 };
 
 struct PutResult {
@@ -73,6 +74,7 @@ class Node {
  public:
   // Creates <home>: config, key and database, and publishes the profile entry
   // (seq 1) that names this body. Refuses a home that already has a key.
+  // The profile lives only in the log: the config holds no copy of it.
   static Status init(const std::string& home, const InitOptions& options, const Clock& clock);
   // Opens the node in `home`. A missing or outdated search index is rebuilt
   // here, and one that lags the database catches up, reporting to `progress`.
@@ -81,7 +83,15 @@ class Node {
   ~Node();
 
   const PublicKey& id() const { return key_->publicKey(); }
-  const Config& config() const { return config_; }
+  // A copy of the config in force: a reload (reconfigure) may replace it
+  // while another thread reads it.
+  Config config() const;
+  // Puts `fresh`, loaded and checked, in force on the running node, at once
+  // for what the Node decides: accept_peers, and [peers] (a peer added there
+  // is dialed, one removed is forgotten unless `peer add` stored it too).
+  // Limits and the log level belong to the runtime and the logger, which the
+  // caller sets (node/config_reload.h). Thread-safe.
+  void reconfigure(Config fresh);
   int64_t now() const { return clock_(); }
   Store& store() { return *store_; }
 
@@ -143,6 +153,13 @@ class Node {
 
   Result<VerifyReport> verify(const std::function<void(uint64_t)>& progress);
 
+  // This node's latest profile: what it publishes about itself, and so what
+  // every command and every peer shows as its name.
+  Result<ProfileRecord> profile() const;
+  // Publishes `profile` as a new signed profile entry; unchanged (nothing
+  // written) when it equals the latest one. Invalid fields: invalid.
+  Result<PutResult> setProfile(const ProfileRecord& profile);
+
   // Trust (docs/protocol.md, "Trust"). This node's own key is always trusted.
   Status trustKey(const PublicKey& key, const std::string& name);
   // Not found when the key was not trusted; refused for this node's own key.
@@ -158,9 +175,12 @@ class Node {
   // "not trusted".
   std::string trustOf(const PublicKey& author) const;
 
-  // Peers this node dials when it runs (address "host:port").
+  // Peers this node dials when it runs (address "host:port"): those `peer
+  // add` stored, then those of the config's [peers] that are not stored (a
+  // key in both is dialed at its stored address).
   Status addPeer(const std::string& address, const PublicKey& key);
-  Status removePeer(const PublicKey& key);  // not found when absent
+  // Not found when absent; refused for a peer only the config names.
+  Status removePeer(const PublicKey& key);
   Result<std::vector<DialPeer>> peers();
   // Whether `key` may open a connection (config accept_peers).
   bool allowsPeer(const PublicKey& key) const;
@@ -179,7 +199,7 @@ class Node {
  private:
   Node(HomePaths paths, Config config, std::unique_ptr<SecretKey> key, std::unique_ptr<Store> store,
        Clock clock);
-  static Status createNode(const HomePaths& paths, const Config& config, const Clock& clock);
+  static Status createNode(const HomePaths& paths, const InitOptions& options, const Clock& clock);
   Result<Head> recoverIntent(const Head& head);
   void commitLeftoverIntent();
   Result<Json> entrySummary(const Entry& e);
@@ -202,6 +222,7 @@ class Node {
   Result<Json> forksStatus();
 
   HomePaths paths_;
+  mutable std::mutex configMu_;  // guards config_
   Config config_;
   std::unique_ptr<SecretKey> key_;
   std::unique_ptr<Store> store_;

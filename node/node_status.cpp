@@ -23,11 +23,14 @@ Json connectionJson(const PeerStatus& p) {
 Result<Json> Node::status() {
   NetworkView* net = network_.load();
   std::vector<PeerStatus> open = net ? net->peers() : std::vector<PeerStatus>{};
+  Config config = this->config();
+  auto own = profile();
+  if (!own.isOk()) return own.status();
   Json node{{"key", toHex(id())},
-            {"name", config_.name},
-            {"network", config_.network},
+            {"name", own->name},
+            {"network", config.network},
             {"running", net != nullptr},
-            {"listen", net ? net->listenAddress() : config_.listen}};
+            {"listen", net ? net->listenAddress() : config.listen}};
   Json connections = Json::array();
   for (const PeerStatus& p : open) connections.push_back(connectionJson(p));
   auto configured = peers();

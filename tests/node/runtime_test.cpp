@@ -46,7 +46,7 @@ class Body {
  public:
   Body(const TempDir& dir, const std::string& name) : home_(dir / name) {
     InitOptions o;
-    o.config.name = name + " kommune";
+    o.profile.name = name + " kommune";
     o.config.listen = "127.0.0.1:0";
     EXPECT_TRUE(Node::init(home_, o, systemClock()).isOk());
     auto node = Node::open(home_, systemClock());
