@@ -30,6 +30,7 @@ void buildApp(CLI::App& app, Globals& g) {
   addPeer(app, g);
   addStatus(app, g);
   addBackup(app, g);
+  addProfile(app, g);
 }
 
 namespace {

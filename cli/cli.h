@@ -110,5 +110,6 @@ void addVouch(CLI::App& app, Globals& g);
 void addPeer(CLI::App& app, Globals& g);
 void addStatus(CLI::App& app, Globals& g);
 void addBackup(CLI::App& app, Globals& g);  // backup, restore, authoring
+void addProfile(CLI::App& app, Globals& g);
 
 }  // namespace allmenning::cli

@@ -1,7 +1,7 @@
 // allmenning run: the node on the network, serving the other commands on its
-// admin socket, until SIGINT or SIGTERM.
+// admin socket, until SIGINT or SIGTERM; SIGHUP reloads the config.
 //
-// Threads: the main thread waits for the stop signal; the io thread runs the
+// Threads: the main thread waits for the signals and reloads the config; the io thread runs the
 // P2P shell (node/runtime.h); the admin thread runs the commands that come
 // through <home>/admin.sock, one at a time, with the same code the CLI runs
 // directly (cli/app.cpp).
@@ -14,29 +14,35 @@
 
 #include "cli/cli.h"
 #include "node/admin_socket.h"
+#include "node/config_reload.h"
 #include "node/runtime.h"
 #include "node/service_notifier.h"
 
 namespace allmenning::cli {
 namespace {
 
-// Blocks SIGINT and SIGTERM in this thread, and so in every thread started
-// after it. waitForStop() then takes them synchronously: no code ever runs
-// inside a signal handler.
-sigset_t blockStopSignals() {
+// Blocks SIGINT, SIGTERM and SIGHUP in this thread, and so in every thread
+// started after it. waitForStop() then takes them synchronously: no code
+// ever runs inside a signal handler, and a SIGHUP that comes while the node
+// still starts waits for it.
+sigset_t blockSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
 
-std::string waitForStop(const sigset_t& set) {
-  int sig = 0;
-  while (sigwait(&set, &sig) != 0) {
+// Calls `hangup` for each SIGHUP until SIGINT or SIGTERM, and names that.
+std::string waitForStop(const sigset_t& set, const std::function<void()>& hangup) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig != SIGHUP) return sig == SIGINT ? "SIGINT" : "SIGTERM";
+    hangup();
   }
-  return sig == SIGINT ? "SIGINT" : "SIGTERM";
 }
 
 // The command line for the log: control characters replaced, so a request
@@ -117,11 +123,14 @@ Result<RuntimeOptions> runtimeOptions(Node& node, const LogSink& log, ServiceNot
   return options;
 }
 
-// Serves the admin socket on its own thread until a stop signal; the socket
-// file is gone when this returns. systemd hears READY=1 once both listeners
-// (P2P, bound by the caller, and the admin socket) are bound.
-int serveUntilStopped(Globals& g, Node& node, const Logger& log, const sigset_t& stop,
+// Serves the admin socket on its own thread until a stop signal, reloading
+// the config on each SIGHUP; the socket file is gone when this returns.
+// systemd hears READY=1 once both listeners (P2P, bound by the caller, and
+// the admin socket) are bound.
+int serveUntilStopped(Globals& g, const ReloadTargets& reload, const sigset_t& stop,
                       ServiceNotifier& notifier, const std::string& listening) {
+  Node& node = reload.node;
+  const Logger& log = reload.log;
   AdminServerOptions options;
   options.log = [&log](std::string_view line) { log.log(LogLevel::kWarn, line); };
   std::string home = g.home;
@@ -135,7 +144,12 @@ int serveUntilStopped(Globals& g, Node& node, const Logger& log, const sigset_t&
   log.log(LogLevel::kInfo, "admin socket path=" + (*server)->path());
   std::thread admin([&server] { (*server)->serve(); });
   notifier.ready(runningStatus(listening, {}));
-  std::string signal = waitForStop(stop);
+  std::string config = HomePaths{g.home}.config();
+  std::string signal = waitForStop(stop, [&] {
+    notifier.reloading("reloading " + config);
+    (void)reloadConfig(config, reload);  // a refusal is logged; the old config holds
+    notifier.ready(runningStatus(listening, reload.runtime.peers()));
+  });
   notifier.stopping("stopping on " + signal);
   log.log(LogLevel::kInfo, "stopping signal=" + signal);
   (*server)->stop();
@@ -153,7 +167,7 @@ LogLevel configuredLevel(const std::string& home) {
 
 int runNode(Globals& g, const std::optional<LogLevel>& level) {
   if (g.node) return fail(g, Status::refused("run: this node is running already"));
-  sigset_t stop = blockStopSignals();
+  sigset_t stop = blockSignals();
   // A client that hangs up must cost its own connection, never the node.
   ::signal(SIGPIPE, SIG_IGN);
   std::string socket = adminSocketPath(g.home);
@@ -175,7 +189,8 @@ int runNode(Globals& g, const std::optional<LogLevel>& level) {
   if (!key.isOk()) return fail(g, key.status());
   log.log(LogLevel::kInfo, "node starting key=" + toHex((*node)->id()) + " home=" + g.home +
                                " log_level=" + logLevelName(log.level()));
-  const Limits& limits = (*node)->config().limits;
+  for (const std::string& w : (*node)->config().warnings) log.log(LogLevel::kWarn, "config " + w);
+  Limits limits = (*node)->config().limits;
   raiseDescriptorLimit(descriptorsNeeded(limits),
                        [&log](std::string_view line) { log.log(LogLevel::kWarn, line); });
   auto options = runtimeOptions(**node, log.sink(), notifier);
@@ -184,7 +199,8 @@ int runNode(Globals& g, const std::optional<LogLevel>& level) {
   Status st = runtime.start();
   if (!st.isOk()) return fail(g, st);
   (*node)->setNetwork(&runtime);
-  int code = serveUntilStopped(g, **node, log, stop, notifier, runtime.listenAddress());
+  int code = serveUntilStopped(g, ReloadTargets{**node, runtime, log, level}, stop, notifier,
+                               runtime.listenAddress());
   (*node)->setNetwork(nullptr);
   runtime.stop();
   log.log(LogLevel::kInfo, "node stopped exit=" + std::to_string(code));

@@ -110,6 +110,10 @@ void withNode(Globals& g, const std::function<Status(Node&)>& body) {
     g.exitCode = *forwarded;
     return;
   }
+  if (node.isOk()) {
+    for (const std::string& w : (*node)->config().warnings)
+      g.err() << "allmenning: warning: " << w << "\n";
+  }
   Status st = node.isOk() ? body(**node) : node.status();
   if (!st.isOk()) g.exitCode = fail(g, st);
 }

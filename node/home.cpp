@@ -55,9 +55,25 @@ bool isValidListen(const std::string& s) {
 
 }  // namespace
 
+Result<DialPeer> parsePeerAddress(const std::string& address) {
+  size_t colon = address.rfind(':');
+  std::string port = colon == std::string::npos ? "" : address.substr(colon + 1);
+  if (colon == 0 || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) == 0 ||
+      std::stoi(port) > 65535) {
+    return Status::invalid("address \"" + address + "\" is not HOST:PORT (port 1..65535)");
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.size() > 253 || host.find_first_of(" \t\r\n") != std::string::npos) {
+    return Status::invalid("address \"" + address + "\": bad host name");
+  }
+  return DialPeer{host, static_cast<uint16_t>(std::stoi(port)), PublicKey{}};
+}
+
 Status checkConfig(const Config& c) {
-  // The body's identity fields follow the same rules as its profile entry.
-  ALM_RETURN_IF_ERROR(checkProfile(ProfileRecord{c.name, c.orgnr, c.kommunenummer}));
   if (!isValidListen(c.listen)) {
     return Status::invalid("listen: \"" + c.listen + "\" is not HOST:PORT");
   }
@@ -67,20 +83,24 @@ Status checkConfig(const Config& c) {
   if (c.network.empty() || !rules::isValidId(c.network)) {
     return Status::invalid("network: \"" + c.network + "\" must match [a-z0-9][a-z0-9-]{0,79}");
   }
+  for (const auto& [key, address] : c.peers) {
+    auto peer = parsePeerAddress(address);
+    if (!peer.isOk()) return peer.status().withContext("peers." + toHex(key));
+  }
   return Status::ok();
 }
 
 std::string renderConfig(const Config& c) {
-  toml::table node{{"name", c.name},
-                   {"listen", c.listen},
-                   {"network", c.network},
-                   {"accept_peers", c.acceptPeers}};
-  if (!c.orgnr.empty()) node.insert("orgnr", c.orgnr);
-  if (!c.kommunenummer.empty()) node.insert("kommunenummer", c.kommunenummer);
+  toml::table node{{"listen", c.listen}, {"network", c.network}, {"accept_peers", c.acceptPeers}};
   if (c.logLevel != LogLevel::kInfo) node.insert("log_level", logLevelName(c.logLevel));
+  toml::table all{{"node", node}};
+  if (!c.peers.empty()) {
+    toml::table peers;
+    for (const auto& [key, address] : c.peers) peers.insert(toHex(key), address);
+    all.insert("peers", peers);
+  }
   std::ostringstream out;
-  out << "# Allmenning node configuration; see docs/configuration.md\n"
-      << toml::table{{"node", node}} << "\n";
+  out << "# Allmenning node configuration; see docs/configuration.md\n" << all << "\n";
   return out.str();
 }
 
@@ -103,6 +123,30 @@ Status readLimits(const toml::table& table, Limits& limits) {
   return checkLimits(limits);
 }
 
+// A config written before the profile could change held the body's name,
+// orgnr and kommunenummer; the signed profile holds them now, and a second
+// copy here could only disagree with it.
+std::string profileKeyIgnored(const std::string& path, const std::string& key) {
+  return path + ": node." + key +
+         " is ignored: it is published in this node's signed profile; change it with "
+         "`allmenning profile set --" +
+         key + " ...` and remove it from the config";
+}
+
+// Reads the optional [peers] table: public key (hex) = "host:port".
+Status readPeers(const toml::table& table, std::map<PublicKey, std::string>& peers) {
+  for (auto&& [name, value] : table) {
+    std::string k(name.str());
+    auto key = fromHexFixed<32>(k);
+    if (!key) return Status::invalid("peers." + k + ": not a public key (64 hex characters)");
+    if (!value.is_string()) {
+      return Status::invalid("peers." + k + ": must be a string \"HOST:PORT\"");
+    }
+    peers[*key] = value.as_string()->get();
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<Config> loadConfig(const std::string& path) {
@@ -116,7 +160,7 @@ Result<Config> loadConfig(const std::string& path) {
   }
   Config c;
   for (auto&& [key, value] : t) {
-    if (key != "node" && key != "limits")
+    if (key != "node" && key != "limits" && key != "peers")
       return Status::invalid(path + ": unknown section [" + std::string(key) + "]");
   }
   if (t.contains("limits")) {
@@ -125,19 +169,26 @@ Result<Config> loadConfig(const std::string& path) {
                        : Status::invalid("limits: must be a section [limits]");
     if (!st.isOk()) return st.withContext(path);
   }
+  if (t.contains("peers")) {
+    const toml::table* peers = t["peers"].as_table();
+    Status st =
+        peers ? readPeers(*peers, c.peers) : Status::invalid("peers: must be a section [peers]");
+    if (!st.isOk()) return st.withContext(path);
+  }
   const toml::table* node = t["node"].as_table();
   if (node == nullptr) return Status::invalid(path + ": missing section [node]");
   for (auto&& [key, value] : *node) {
     std::string k(key.str());
+    if (k == "name" || k == "orgnr" || k == "kommunenummer") {
+      c.warnings.push_back(profileKeyIgnored(path, k));
+      continue;
+    }
     std::string logLevel;
-    std::string* slot = k == "name"            ? &c.name
-                        : k == "orgnr"         ? &c.orgnr
-                        : k == "kommunenummer" ? &c.kommunenummer
-                        : k == "listen"        ? &c.listen
-                        : k == "network"       ? &c.network
-                        : k == "accept_peers"  ? &c.acceptPeers
-                        : k == "log_level"     ? &logLevel
-                                               : nullptr;
+    std::string* slot = k == "listen"         ? &c.listen
+                        : k == "network"      ? &c.network
+                        : k == "accept_peers" ? &c.acceptPeers
+                        : k == "log_level"    ? &logLevel
+                                              : nullptr;
     if (slot == nullptr) return Status::invalid(path + ": node." + k + ": unknown key");
     if (!value.is_string()) return Status::invalid(path + ": node." + k + ": must be a string");
     *slot = value.as_string()->get();

@@ -7,20 +7,22 @@
 //   <home>/import-index/     scratch of a running jsonl import, removed when it ends
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "node/limits.h"
 #include "node/log.h"
+#include "node/network_view.h"
 #include "protocol/crypto.h"
 #include "protocol/status.h"
 
 namespace allmenning {
 
+// The body's name, orgnr and kommunenummer are not here: they are in the
+// signed profile entry in the node's log (Node::profile, `profile set`).
 struct Config {
-  std::string name;
-  std::string orgnr;          // empty when not set
-  std::string kommunenummer;  // empty when not set
   std::string listen = "0.0.0.0:7400";
   std::string network = "allmenning";
   // Which keys may open a connection: "any", or "trusted" (trusted directly
@@ -30,6 +32,12 @@ struct Config {
   LogLevel logLevel = LogLevel::kInfo;
   // [limits]: what peers may cost this node (node/limits.h).
   Limits limits = defaultLimits();
+  // [peers]: keys this node dials, each at its "host:port", besides the
+  // peers `peer add` stored in the database.
+  std::map<PublicKey, std::string> peers;
+  // Keys of an older config that are read and ignored, each as a message
+  // naming the key and what to use instead. Not written by renderConfig.
+  std::vector<std::string> warnings;
 };
 
 struct HomePaths {
@@ -41,10 +49,15 @@ struct HomePaths {
   std::string search() const { return root + "/search"; }  // derived: rebuilt when missing
 };
 
-// Checks the values of a config (name, orgnr, kommunenummer, listen, network).
+// Checks the values of a config (listen, network, accept_peers, the peers'
+// addresses).
 Status checkConfig(const Config& c);
 Result<Config> loadConfig(const std::string& path);
 std::string renderConfig(const Config& c);
+
+// A peer's "host:port" (the host may be "[v6]"; port 1..65535), as `peer add`
+// and [peers] take it; the key is left zero. The host is resolved when dialed.
+Result<DialPeer> parsePeerAddress(const std::string& address);
 
 // Writes `data` to `path` atomically: a new temporary file created with
 // O_EXCL|O_NOFOLLOW and `mode`, fsynced, moved to `path`, and the folder

@@ -53,6 +53,7 @@ std::string isoTime(int64_t ms) {
 
 Status Node::init(const std::string& home, const InitOptions& options, const Clock& clock) {
   ALM_RETURN_IF_ERROR(checkConfig(options.config));
+  ALM_RETURN_IF_ERROR(checkProfile(options.profile));
   HomePaths paths{home};
   std::error_code ec;
   for (const auto& existing : {paths.key(), paths.config(), paths.db(), paths.intent()}) {
@@ -64,7 +65,7 @@ Status Node::init(const std::string& home, const InitOptions& options, const Clo
   bool created = std::filesystem::create_directories(home, ec);
   if (ec) return Status::ioError("creating " + home + ": " + ec.message());
   if (created) ::chmod(home.c_str(), 0700);  // never change a folder we did not make
-  Status st = createNode(paths, options.config, clock);
+  Status st = createNode(paths, options, clock);
   if (!st.isOk()) {
     // Everything below was checked absent above, so all of it is ours: remove
     // it, so that a later init in the same folder works.
@@ -77,7 +78,8 @@ Status Node::init(const std::string& home, const InitOptions& options, const Clo
   return st;
 }
 
-Status Node::createNode(const HomePaths& paths, const Config& config, const Clock& clock) {
+Status Node::createNode(const HomePaths& paths, const InitOptions& options, const Clock& clock) {
+  const Config& config = options.config;
   auto key = SecretKey::generate();
   ALM_RETURN_IF_ERROR(writeNewKey(paths.key(), *key));
   ALM_RETURN_IF_ERROR(writeFileAtomic(paths.config(), renderConfig(config), 0644, false));
@@ -86,13 +88,12 @@ Status Node::createNode(const HomePaths& paths, const Config& config, const Cloc
   ALM_RETURN_IF_ERROR((*store)->recordAuthorKey(key->publicKey()));
   std::unique_ptr<Node> node(new Node(paths, config, std::move(key), std::move(*store), clock));
   ALM_RETURN_IF_ERROR(node->checkPlacement());
-  ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), config.name));
+  ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), options.profile.name));
   // The index is derived: whatever was left in its place is not ours.
   std::error_code ec;
   std::filesystem::remove_all(paths.search(), ec);
   ALM_RETURN_IF_ERROR(node->attachIndex({}));
-  auto profile = encodeProfile(ProfileRecord{config.name, config.orgnr, config.kommunenummer});
-  return node->author({{Kind::kProfile, std::move(profile)}}).status();
+  return node->author({{Kind::kProfile, encodeProfile(options.profile)}}).status();
 }
 
 Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& clock,
@@ -116,7 +117,9 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& c
   // A node always accepts its own log (a database from before trust existed
   // has no trust entries at all).
   if (!node->store_->trusts(node->id())) {
-    ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), node->config_.name));
+    auto name = node->store_->authorName(node->id());
+    if (!name.isOk()) return name.status();
+    ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), name->value_or("")));
   }
   ALM_RETURN_IF_ERROR(node->checkPlacement());
   ALM_RETURN_IF_ERROR(node->attachIndex(progress));

@@ -37,6 +37,7 @@ struct NeedFilter {
 
 struct InitOptions {
   Config config;
+  ProfileRecord profile;  // published as seq 1
 };
 
 struct PutResult {
@@ -87,6 +88,7 @@ class Node {
  public:
   // Creates <home>: config, key and database, and publishes the profile entry
   // (seq 1) that names this body. Refuses a home that already has a key.
+  // The profile lives only in the log: the config holds no copy of it.
   static Status init(const std::string& home, const InitOptions& options, const Clock& clock);
   // Opens the node in `home`. Refuses a key file that is not the database's
   // own key (node/own_key.h) before anything is written. A missing, outdated
@@ -98,7 +100,15 @@ class Node {
   ~Node();
 
   const PublicKey& id() const { return key_->publicKey(); }
-  const Config& config() const { return config_; }
+  // A copy of the config in force: a reload (reconfigure) may replace it
+  // while another thread reads it.
+  Config config() const;
+  // Puts `fresh`, loaded and checked, in force on the running node, at once
+  // for what the Node decides: accept_peers, and [peers] (a peer added there
+  // is dialed, one removed is forgotten unless `peer add` stored it too).
+  // Limits and the log level belong to the runtime and the logger, which the
+  // caller sets (node/config_reload.h). Thread-safe.
+  void reconfigure(Config fresh);
   const HomePaths& paths() const { return paths_; }
   int64_t now() const { return clock_(); }
   Store& store() { return *store_; }
@@ -171,6 +181,13 @@ class Node {
 
   Result<VerifyReport> verify(const std::function<void(uint64_t)>& progress);
 
+  // This node's latest profile: what it publishes about itself, and so what
+  // every command and every peer shows as its name.
+  Result<ProfileRecord> profile() const;
+  // Publishes `profile` as a new signed profile entry; unchanged (nothing
+  // written) when it equals the latest one. Invalid fields: invalid.
+  Result<PutResult> setProfile(const ProfileRecord& profile);
+
   // Trust (docs/protocol.md, "Trust"). This node's own key is always trusted.
   // An empty `name` keeps the name the key was trusted with before.
   Status trustKey(const PublicKey& key, const std::string& name);
@@ -189,9 +206,12 @@ class Node {
   // toJson(standingOf(author)): the fields every JSON row about an author has.
   Result<Json> standingJson(const PublicKey& author);
 
-  // Peers this node dials when it runs (address "host:port").
+  // Peers this node dials when it runs (address "host:port"): those `peer
+  // add` stored, then those of the config's [peers] that are not stored (a
+  // key in both is dialed at its stored address).
   Status addPeer(const std::string& address, const PublicKey& key);
-  Status removePeer(const PublicKey& key);  // not found when absent
+  // Not found when absent; refused for a peer only the config names.
+  Status removePeer(const PublicKey& key);
   Result<std::vector<DialPeer>> peers();
   // Whether `key` may open a connection (config accept_peers).
   bool allowsPeer(const PublicKey& key) const;
@@ -219,7 +239,7 @@ class Node {
  private:
   Node(HomePaths paths, Config config, std::unique_ptr<SecretKey> key, std::unique_ptr<Store> store,
        Clock clock);
-  static Status createNode(const HomePaths& paths, const Config& config, const Clock& clock);
+  static Status createNode(const HomePaths& paths, const InitOptions& options, const Clock& clock);
   Result<Head> recoverIntent(const Head& head);
   Status checkPlacement();
   Status checkNotHeld();
@@ -247,6 +267,7 @@ class Node {
   Result<Json> forksStatus();
 
   HomePaths paths_;
+  mutable std::mutex configMu_;  // guards config_
   Config config_;
   std::unique_ptr<SecretKey> key_;
   std::unique_ptr<Store> store_;

@@ -4,28 +4,31 @@
 #include "node/node.h"
 
 namespace allmenning {
-namespace {
 
-// "host:port" with a port of 1..65535; the host is resolved when dialed.
-Result<DialPeer> parseAddress(const std::string& address) {
-  size_t colon = address.rfind(':');
-  std::string port = colon == std::string::npos ? "" : address.substr(colon + 1);
-  if (colon == 0 || port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) == 0 ||
-      std::stoi(port) > 65535) {
-    return Status::invalid("address \"" + address + "\" is not HOST:PORT (port 1..65535)");
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host.size() > 253 || host.find_first_of(" \t\r\n") != std::string::npos) {
-    return Status::invalid("address \"" + address + "\": bad host name");
-  }
-  return DialPeer{host, static_cast<uint16_t>(std::stoi(port)), PublicKey{}};
+// init publishes the profile as seq 1, so every node has one; a log whose
+// profile payload was lost reads as corrupt rather than nameless.
+Result<ProfileRecord> Node::profile() const {
+  auto p = store_->profile(id());
+  if (!p.isOk()) return p.status();
+  if (!*p) return Status::corruption("this node's log holds no profile entry");
+  return std::move((*p)->record);
 }
 
-}  // namespace
+Result<PutResult> Node::setProfile(const ProfileRecord& profile) {
+  ALM_RETURN_IF_ERROR(checkProfile(profile));
+  auto current = store_->profile(id());
+  if (!current.isOk()) return current.status();
+  PutResult out{CaseKey{id(), ""}, 0, false, ""};
+  if (*current && (*current)->record == profile) {
+    out.seq = (*current)->seq;
+    out.unchanged = true;
+    return out;
+  }
+  auto entries = author({{Kind::kProfile, encodeProfile(profile)}});
+  if (!entries.isOk()) return entries.status();
+  out.seq = entries->back().header.seq;
+  return out;
+}
 
 Status Node::trustKey(const PublicKey& key, const std::string& name) {
   std::string chosen = name;
@@ -95,7 +98,7 @@ Result<VouchResult> Node::vouchFor(const VouchRecord& vouch, bool update) {
 }
 
 Status Node::addPeer(const std::string& address, const PublicKey& key) {
-  auto peer = parseAddress(address);
+  auto peer = parsePeerAddress(address);
   if (!peer.isOk()) return peer.status();
   if (key == id()) return Status::invalid("a node cannot peer with itself");
   ALM_RETURN_IF_ERROR(store_->addPeer(PeerAddress{key, address}));
@@ -107,6 +110,10 @@ Status Node::addPeer(const std::string& address, const PublicKey& key) {
 Status Node::removePeer(const PublicKey& key) {
   auto removed = store_->removePeer(key);
   if (!removed.isOk()) return removed.status();
+  if (!*removed && config().peers.count(key) != 0) {
+    return Status::refused("peer " + toHex(key) + " is in the [peers] section of " +
+                           paths_.config() + "; remove it there and reload the config (SIGHUP)");
+  }
   if (!*removed) return Status::notFound("no peer " + toHex(key));
   if (NetworkView* net = network_.load()) net->forget(key);
   return Status::ok();
@@ -117,16 +124,55 @@ Result<std::vector<DialPeer>> Node::peers() {
   if (!stored.isOk()) return stored.status();
   std::vector<DialPeer> out;
   for (const PeerAddress& p : *stored) {
-    auto peer = parseAddress(p.address);
+    auto peer = parsePeerAddress(p.address);
     if (!peer.isOk()) return Status::corruption("peers: " + peer.status().message());
     peer->key = p.key;
+    out.push_back(std::move(*peer));
+  }
+  for (const auto& [key, address] : config().peers) {
+    bool stored =
+        std::any_of(out.begin(), out.end(), [&](const DialPeer& p) { return p.key == key; });
+    auto peer = parsePeerAddress(address);  // checked when the config was loaded
+    if (stored || !peer.isOk()) continue;
+    peer->key = key;
     out.push_back(std::move(*peer));
   }
   return out;
 }
 
 bool Node::allowsPeer(const PublicKey& key) const {
-  return config_.acceptPeers != "trusted" || store_->accepts(key);
+  return config().acceptPeers != "trusted" || store_->accepts(key);
+}
+
+Config Node::config() const {
+  std::lock_guard lock(configMu_);
+  return config_;
+}
+
+void Node::reconfigure(Config fresh) {
+  std::map<PublicKey, std::string> before;
+  {
+    std::lock_guard lock(configMu_);
+    before = std::move(config_.peers);
+    config_ = fresh;
+  }
+  NetworkView* net = network_.load();
+  auto stored = store_->peers();
+  if (net == nullptr || !stored.isOk()) return;
+  auto isStored = [&](const PublicKey& key) {
+    return std::any_of(stored->begin(), stored->end(),
+                       [&](const PeerAddress& p) { return p.key == key; });
+  };
+  for (const auto& [key, address] : fresh.peers) {
+    auto it = before.find(key);
+    auto peer = parsePeerAddress(address);
+    if ((it != before.end() && it->second == address) || isStored(key) || !peer.isOk()) continue;
+    peer->key = key;
+    net->dial(*peer);
+  }
+  for (const auto& [key, address] : before) {
+    if (fresh.peers.count(key) == 0 && !isStored(key)) net->forget(key);
+  }
 }
 
 void Node::published(const std::vector<Entry>& entries) {

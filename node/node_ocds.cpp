@@ -179,10 +179,12 @@ Status applySteps(Node& node, const std::vector<Pending>& steps, OcdsImportRepor
 }  // namespace
 
 Status Node::exportOcds(const std::function<Status(std::string_view)>& sink) {
-  Json publisher{{"name", config_.name}};
-  if (!config_.orgnr.empty()) {
+  auto own = profile();
+  if (!own.isOk()) return own.status();
+  Json publisher{{"name", own->name}};
+  if (!own->orgnr.empty()) {
     publisher["scheme"] = "NO-BRC";
-    publisher["uid"] = config_.orgnr;
+    publisher["uid"] = own->orgnr;
   }
   Json head{{"uri", "urn:allmenning:" + toHex(id())},
             {"version", "1.1"},

@@ -33,11 +33,14 @@ Result<Json> Node::status() {
   std::vector<PeerStatus> open = net ? net->peers() : std::vector<PeerStatus>{};
   auto hold = authoringHold();
   if (!hold.isOk()) return hold.status();
+  Config config = this->config();
+  auto own = profile();
+  if (!own.isOk()) return own.status();
   Json node{{"key", toHex(id())},
-            {"name", config_.name},
-            {"network", config_.network},
+            {"name", own->name},
+            {"network", config.network},
             {"running", net != nullptr},
-            {"listen", net ? net->listenAddress() : config_.listen},
+            {"listen", net ? net->listenAddress() : config.listen},
             {"authoring", holdJson(*hold)}};
   Json connections = Json::array();
   for (const PeerStatus& p : open) connections.push_back(connectionJson(p));

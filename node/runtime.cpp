@@ -149,6 +149,10 @@ void Runtime::forget(const PublicKey& key) {
   if (running_) p2p_->forget(key);
 }
 
+void Runtime::setLimits(const Limits& limits) {
+  if (running_) p2p_->setLimits(limits);
+}
+
 void Runtime::publish(std::vector<Entry> entries) {
   if (running_) p2p_->publish(std::move(entries));
 }

@@ -58,6 +58,10 @@ class Runtime final : public NetworkView {
   // runtime from the Node (setNetwork(nullptr)) before destroying it.
   void stop();
 
+  // Puts new limits in force on the running network (P2PNode::setLimits).
+  // Thread-safe.
+  void setLimits(const Limits& limits);
+
   // NetworkView; thread-safe.
   std::vector<PeerStatus> peers() override;
   std::vector<DialStatus> dialing() override;

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -131,6 +132,16 @@ void ServiceNotifier::starting(std::string_view status) {
 
 void ServiceNotifier::ready(std::string_view status) {
   send("READY=1\nSTATUS=" + std::string(status));
+}
+
+// MONOTONIC_USEC tells systemd which reload this is (Type=notify-reload
+// requires it; plain Type=notify ignores it).
+void ServiceNotifier::reloading(std::string_view status) {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  uint64_t usec =
+      static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+  send("RELOADING=1\nSTATUS=" + std::string(status) + "\nMONOTONIC_USEC=" + std::to_string(usec));
 }
 
 void ServiceNotifier::status(std::string_view status) { send("STATUS=" + std::string(status)); }

@@ -9,11 +9,13 @@
 //   EXTEND_TIMEOUT_USEC=<n>  start-up goes on: wait n µs more before failing
 //   READY=1                  start-up done; `systemctl start` returns
 //   WATCHDOG=1               still alive; expected within $WATCHDOG_USEC
+//   RELOADING=1              reloading the config (SIGHUP); READY=1 ends it
 //   STOPPING=1               shutting down
 //
 //   start ──STATUS/EXTEND──▶ starting ──READY──▶ running ──STOPPING──▶ stopping
-//                                                 │    ▲
-//                                                 └────┘ WATCHDOG, STATUS
+//                                                 │  ▲ │  ▲
+//                                                 └──┘ │  └─READY── reloading
+//                                     WATCHDOG, STATUS └──RELOADING──▶
 //
 // Without $NOTIFY_SOCKET (not under systemd, or a unit of another type) the
 // notifier does nothing. A failed send is logged once and never stops the
@@ -79,6 +81,8 @@ class ServiceNotifier {
   void ready(std::string_view status);
   void status(std::string_view status);
   void watchdog();
+  // The config is being reloaded; ready() says when that is done.
+  void reloading(std::string_view status);
   void stopping(std::string_view status);
 
   static constexpr std::chrono::seconds kStartExtension{90};

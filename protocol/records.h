@@ -21,11 +21,13 @@ struct RetractRecord {
 Bytes encodeRetract(const RetractRecord& r);
 Result<RetractRecord> decodeRetract(ByteView payload);
 
-// An author's self-description, published as the first entry of its log.
+// An author's self-description, published as the first entry of its log
+// and again on each change (`profile set`); the latest one holds.
 struct ProfileRecord {
   std::string name;
   std::string orgnr;          // empty when absent
   std::string kommunenummer;  // empty when absent
+  bool operator==(const ProfileRecord&) const = default;
 };
 // Validates the fields with the case format's rules.
 Status checkProfile(const ProfileRecord& p);

@@ -352,17 +352,25 @@ Result<std::vector<uint64_t>> Store::caseVersions(const CaseKey& key) const {
   return out;
 }
 
-Result<std::optional<std::string>> Store::authorName(const PublicKey& author) const {
+Result<std::optional<Store::ProfileVersion>> Store::profile(const PublicKey& author) const {
   auto v = get(cf_->profiles, keys::author(author));
   if (!v.isOk()) return v.status();
-  if (!*v) return std::optional<std::string>();
+  if (!*v) return std::optional<ProfileVersion>();
   if ((*v)->size() != 8) return Status::corruption("profiles: malformed value");
-  auto e = entry(author, readBigEndian64(**v));
+  uint64_t seq = readBigEndian64(**v);
+  auto e = entry(author, seq);
   if (!e.isOk()) return e.status();
-  if (!*e || !(*e)->payload) return std::optional<std::string>();
+  if (!*e || !(*e)->payload) return std::optional<ProfileVersion>();
   auto profile = decodeProfile(*(*e)->payload);
   if (!profile.isOk()) return profile.status();
-  return std::optional<std::string>(profile->name);
+  return std::optional<ProfileVersion>(ProfileVersion{seq, std::move(*profile)});
+}
+
+Result<std::optional<std::string>> Store::authorName(const PublicKey& author) const {
+  auto profile = this->profile(author);
+  if (!profile.isOk()) return profile.status();
+  if (!*profile) return std::optional<std::string>();
+  return std::optional<std::string>((*profile)->record.name);
 }
 
 Status Store::forEachEntry(const std::function<Status(Result<Entry>)>& fn) const {

@@ -197,7 +197,14 @@ class Store {
   // The entry at (author, seq), with its payload when stored.
   Result<std::optional<Entry>> entry(const PublicKey& author, uint64_t seq) const;
   Result<std::vector<PublicKey>> authors() const;
-  // The latest self-declared name of `author`, if it published a profile.
+  // The latest profile `author` published (its highest-seq profile entry),
+  // and its seq, if any; a payload erased or not held reads as none.
+  struct ProfileVersion {
+    uint64_t seq = 0;
+    ProfileRecord record;
+  };
+  Result<std::optional<ProfileVersion>> profile(const PublicKey& author) const;
+  // The name in that profile.
   Result<std::optional<std::string>> authorName(const PublicKey& author) const;
 
   Result<std::optional<CaseState>> caseState(const CaseKey& key) const {

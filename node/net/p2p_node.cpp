@@ -133,6 +133,10 @@ void P2PNode::forget(const PublicKey& key) {
   });
 }
 
+void P2PNode::setLimits(const Limits& limits) {
+  asio::post(io_, [this, limits] { applyLimits(limits, config_); });
+}
+
 size_t P2PNode::openPeers() const { return openSessions().size(); }
 
 std::vector<PeerStatus> P2PNode::peerStatus() const {

@@ -22,6 +22,7 @@
 #include <utility>  // before Asio: Boost 1.74 headers rely on it under g++ 12
 #include <vector>
 
+#include "node/limits.h"
 #include "node/net/peer_connection.h"
 #include "node/network_view.h"
 #include "protocol/status.h"
@@ -114,6 +115,12 @@ class P2PNode : private PeerHost {
   void dial(DialPeer peer);
   // Stops dialing `key` and closes every connection with it, either way.
   void forget(const PublicKey& key);
+  // Puts new limits in force (a config reload): the node's own bounds
+  // (sessions, handshakes, bans, redial backoff) at once, the bounds of one
+  // connection (timeouts, buffer, entries in flight, verify rate) for
+  // connections opened from now on. Open sessions stay, even beyond a lower
+  // max_peers.
+  void setLimits(const Limits& limits);
 
   // Node thread only.
   size_t openPeers() const;

@@ -94,7 +94,7 @@ run_in "/var/lib/allmenning is the user's, mode 0700" \
 run_in "init as the allmenning user" \
   "$(as_node init --name "'Lom kommune'" --kommunenummer 3434 --listen 127.0.0.1:0)"
 run_in "/etc/allmenning/allmenning.toml is the node's config" \
-  "grep -q 'Lom kommune' /etc/allmenning/allmenning.toml && ls -l /etc/allmenning/allmenning.toml"
+  "grep -q '^listen = .127.0.0.1:0.' /etc/allmenning/allmenning.toml && ls -l /etc/allmenning/allmenning.toml"
 run_in "the key is the user's, mode 0600" \
   "test \"\$(stat -c '%U %a' /var/lib/allmenning/key)\" = 'allmenning 600'"
 run_in "case put" "cd /tmp && $(as_node case put case.json)"

@@ -19,8 +19,8 @@ class BackupTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(initCrypto().isOk());
     InitOptions o;
-    o.config.name = "Skjåk kommune";
-    o.config.kommunenummer = "3433";
+    o.profile.name = "Skjåk kommune";
+    o.profile.kommunenummer = "3433";
     ASSERT_TRUE(Node::init(home(), o, clock_).isOk());
     auto node = open(home());
     ASSERT_TRUE(node->putCase(testing::caseJson("flom-1")).isOk());  // seq 2

@@ -22,7 +22,7 @@ class ImportTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(initCrypto().isOk());
     InitOptions o;
-    o.config.name = "Lom kommune";
+    o.profile.name = "Lom kommune";
     ASSERT_TRUE(Node::init(dir_ / "home", o, clock_).isOk());
     auto n = Node::open(dir_ / "home", clock_);
     ASSERT_TRUE(n.isOk()) << n.status().message();

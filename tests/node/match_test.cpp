@@ -74,7 +74,7 @@ class MatchTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(initCrypto().isOk());
     InitOptions o;
-    o.config.name = "Lom kommune";
+    o.profile.name = "Lom kommune";
     ASSERT_TRUE(Node::init(dir_ / "home", o, systemClock()).isOk());
     auto n = Node::open(dir_ / "home", systemClock());
     ASSERT_TRUE(n.isOk()) << n.status().message();

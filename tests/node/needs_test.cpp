@@ -32,7 +32,7 @@ class NeedsTest : public ::testing::Test {
 
   std::unique_ptr<Node> make(const std::string& dir, const std::string& name) {
     InitOptions o;
-    o.config.name = name;
+    o.profile.name = name;
     EXPECT_TRUE(Node::init(dir_ / dir, o, clock_).isOk());
     auto n = Node::open(dir_ / dir, clock_);
     EXPECT_TRUE(n.isOk()) << n.status().message();

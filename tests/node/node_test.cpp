@@ -20,8 +20,8 @@ class NodeTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(initCrypto().isOk());
     InitOptions o;
-    o.config.name = "Skjåk kommune";
-    o.config.kommunenummer = "3433";
+    o.profile.name = "Skjåk kommune";
+    o.profile.kommunenummer = "3433";
     Status st = Node::init(home(), o, clock_);
     ASSERT_TRUE(st.isOk()) << st.message();
   }
@@ -67,7 +67,7 @@ TEST_F(NodeTest, TrustingAKeyAgainWithoutANameKeepsItsName) {
 TEST_F(NodeTest, InitRefusesToOverwriteANode) {
   auto before = testing::readFile(dir_ / "home/key");
   InitOptions o;
-  o.config.name = "Another";
+  o.profile.name = "Another";
   Status st = Node::init(home(), o, clock_);
   EXPECT_FALSE(st.isOk());
   EXPECT_EQ(testing::readFile(dir_ / "home/key"), before);
@@ -75,8 +75,8 @@ TEST_F(NodeTest, InitRefusesToOverwriteANode) {
 
 TEST_F(NodeTest, InitWithBadConfigWritesNothing) {
   InitOptions o;
-  o.config.name = "Oslo";
-  o.config.orgnr = "958935421";
+  o.profile.name = "Oslo";
+  o.profile.orgnr = "958935421";
   Status st = Node::init(dir_ / "other", o, clock_);
   EXPECT_EQ(st.exitCode(), 2);
   EXPECT_NE(st.message().find("MOD11"), std::string::npos) << st.message();
@@ -270,7 +270,7 @@ TEST_F(NodeTest, InitLeavesAnExistingFolderAlone) {
   std::filesystem::create_directories(shared);
   ::chmod(shared.c_str(), 01777);
   InitOptions o;
-  o.config.name = "Lom kommune";
+  o.profile.name = "Lom kommune";
   ASSERT_TRUE(Node::init(shared, o, clock_).isOk());
   struct stat st {};
   ::stat(shared.c_str(), &st);

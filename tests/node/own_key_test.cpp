@@ -53,7 +53,7 @@ class OwnKeyTest : public ::testing::Test {
 
   PublicKey initHome(const std::string& home, const std::string& name) {
     InitOptions o;
-    o.config.name = name;
+    o.profile.name = name;
     EXPECT_TRUE(Node::init(home, o, clock_).isOk());
     auto node = Node::open(home, clock_);
     EXPECT_TRUE(node.isOk()) << node.status().message();

@@ -90,7 +90,7 @@ class Body {
   Body(const TempDir& dir, const std::string& name, RuntimeOptions options = fastOptions())
       : home_(dir / name) {
     InitOptions o;
-    o.config.name = name + " kommune";
+    o.profile.name = name + " kommune";
     o.config.listen = "127.0.0.1:0";
     EXPECT_TRUE(Node::init(home_, o, systemClock()).isOk());
     auto node = Node::open(home_, systemClock());

@@ -39,7 +39,7 @@ class SearchTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(initCrypto().isOk());
     InitOptions o;
-    o.config.name = "Lom kommune";
+    o.profile.name = "Lom kommune";
     ASSERT_TRUE(Node::init(home(), o, clock_).isOk());
     reopen();
   }
