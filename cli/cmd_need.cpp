@@ -49,13 +49,9 @@ Status checkNeedArgs(NeedArgs& a) {
 
 void printNeeds(std::ostream& out, const Json& rows) {
   for (const auto& r : rows) {
-    std::string who = (r["authorName"].is_null() ? r["author"].get<std::string>().substr(0, 16)
-                                                 : r["authorName"].get<std::string>()) +
-                      " (" + (r["trust"] == "self" ? "this node" : r["trust"].get<std::string>()) +
-                      ")";
-    std::string sector = r["sector"].is_null() ? "no sector" : r["sector"].get<std::string>();
-    out << r["need"].get<std::string>() << "\n    " << r["title"].get<std::string>() << "\n    "
-        << who << " | " << sector << " | updated " << r["updated"].get<std::string>() << "\n";
+    std::string sector = r["sector"].is_null() ? "no sector" : shown(r["sector"]);
+    out << shown(r["need"]) << "\n    " << shown(r["title"]) << "\n    " << whoText(r) << " | "
+        << sector << " | updated " << r["updated"].get<std::string>() << "\n";
   }
   out << rows.size() << (rows.size() == 1 ? " need\n" : " needs\n");
 }

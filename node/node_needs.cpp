@@ -50,16 +50,14 @@ Result<Json> Node::listNeeds(const NeedFilter& filter) {
     auto record = decodeRecord(Kind::kNeed, *(*e)->payload);
     if (!record.isOk()) return record.status();
     if (!needMatches(*record, filter, stems)) return Status::ok();
-    auto name = store_->authorName(key.author);
-    if (!name.isOk()) return name.status();
-    rows.push_back(Json{{"need", caseRef(key)},
-                        {"title", (*record)["title"]},
-                        {"author", toHex(key.author)},
-                        {"authorName", *name ? Json(**name) : Json(nullptr)},
-                        {"trust", trustOf(key.author)},
-                        {"sector", fieldOr(*record, "sector", nullptr)},
-                        {"cpv", fieldOr(*record, "cpv", Json::array())},
-                        {"updated", isoTime((*e)->header.timestamp)}});
+    auto standing = standingJson(key.author);
+    if (!standing.isOk()) return standing.status();
+    Json row{{"need", caseRef(key)}, {"title", (*record)["title"]}, {"author", toHex(key.author)}};
+    row.update(*standing);
+    row.update(Json{{"sector", fieldOr(*record, "sector", nullptr)},
+                    {"cpv", fieldOr(*record, "cpv", Json::array())},
+                    {"updated", isoTime((*e)->header.timestamp)}});
+    rows.push_back(std::move(row));
     return Status::ok();
   });
   if (!st.isOk()) return st;

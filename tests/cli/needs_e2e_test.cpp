@@ -222,7 +222,8 @@ TEST_F(NeedsCliTest, NeedListSearchAndExperienceShow) {
   ordered_json rows = ordered_json::parse(r.out);
   ASSERT_EQ(rows.size(), 2u) << "the retracted need is not listed: " << r.out;
   EXPECT_EQ(rows[0]["need"], vaga_ + "/fjernavlesning-2");
-  EXPECT_EQ(rows[0]["authorName"], "Vågå kommune");
+  EXPECT_EQ(rows[0]["authorName"], "Vågå");  // the name Lom trusted it with
+  EXPECT_EQ(rows[0]["profileName"], "Vågå kommune");
   EXPECT_EQ(rows[0]["trust"], "trusted");
   EXPECT_EQ(rows[1]["need"], vaga_ + "/varsel-flom-sma-elver");
   EXPECT_EQ(rows[1]["sector"], "emergency");
@@ -230,7 +231,7 @@ TEST_F(NeedsCliTest, NeedListSearchAndExperienceShow) {
   ASSERT_EQ(r.exitCode, 0) << describe(r);
   EXPECT_NE(r.out.find(vaga_ + "/varsel-flom-sma-elver\n    " +
                        jsonOf(floodNeed)["title"].get<std::string>() +
-                       "\n    Vågå kommune (trusted) | emergency | updated "),
+                       "\n    Vågå (trusted) [its profile says \"Vågå kommune\"] | emergency | updated "),
             std::string::npos)
       << r.out;
   EXPECT_TRUE(r.out.ends_with("\n2 needs\n")) << r.out;

@@ -94,7 +94,9 @@ class OwnKeyTest : public ::testing::Test {
     putKey(keyA_);
     auto node = Node::open(homeA(), clock_);
     ASSERT_TRUE(node.isOk()) << node.status().message();
-    EXPECT_EQ((*node)->trustOf(idB_), "not trusted");
+    auto standing = (*node)->standingOf(idB_);
+    ASSERT_TRUE(standing.isOk());
+    EXPECT_EQ(standing->trust, Trust::kNotTrusted);
     EXPECT_EQ((*node)->store().head(idB_)->seq, 0u);
     EXPECT_EQ((*node)->store().head(idA_)->seq, 1u);
   }
