@@ -70,8 +70,9 @@ std::string outputError() {
 }
 
 int fail(Globals& g, const Status& status) {
-  // A message may quote input or peer data: shown as every peer text is.
-  g.err() << "allmenning: " << shownBlock(g.asTyped(status.message()), 2) << "\n";
+  // A message may quote input or peer data: its controls are shown escaped,
+  // and its own line breaks (a list of bad lines) stay as they are.
+  g.err() << "allmenning: " << shownBlock(g.asTyped(status.message()), 0) << "\n";
   return status.exitCode();
 }
 
