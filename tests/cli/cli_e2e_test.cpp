@@ -548,6 +548,8 @@ TEST_F(CliTest, ExportImportReproducesEveryCase) {
     };
     if (j.is_array()) {
       for (json& row : j) strip(row);
+    } else if (j.contains("cases")) {  // a search page
+      for (json& row : j["cases"]) strip(row);
     } else {
       strip(j);
     }
