@@ -545,8 +545,8 @@ TEST_F(CliTest, ExportImportReproducesEveryCase) {
       EXPECT_EQ(row["trust"], trust);
       row.erase("trust");
     };
-    if (j.is_array()) {
-      for (json& row : j) strip(row);
+    if (j.contains("cases")) {  // a search page
+      for (json& row : j["cases"]) strip(row);
     } else {
       strip(j);
     }
