@@ -140,7 +140,7 @@ TEST_F(StandingCliTest, TheVouchedNameIsShownAndADifferentProfileNameIsFlagged) 
             std::string::npos);
 
   expectVouchedJson(rowOf(json("b", {"trust", "list"})["vouched"], "key"), hub_);
-  expectVouchedJson(rowOf(json("b", {"search"}), "author"), hub_);
+  expectVouchedJson(rowOf(json("b", {"search"})["cases"], "author"), hub_);
   expectVouchedJson(rowOf(json("b", {"need", "match", needId_}), "author"), hub_);
   expectVouchedJson(json("b", {"case", "show", ref_}), hub_);
   expectVouchedJson(rowOf(json("b", {"status"})["authors"], "key"), hub_);
@@ -158,7 +158,7 @@ TEST_F(StandingCliTest, AfterTrustRemoveEveryViewSaysNotTrusted) {
     EXPECT_EQ(row["nameDiffers"], false);
     EXPECT_TRUE(row["vouchedBy"].empty());
   };
-  expectNotTrusted(rowOf(json("b", {"search"}), "author"));
+  expectNotTrusted(rowOf(json("b", {"search"})["cases"], "author"));
   expectNotTrusted(rowOf(json("b", {"need", "match", needId_}), "author"));
   expectNotTrusted(json("b", {"case", "show", ref_}));
   ordered_json status = json("b", {"status"});
