@@ -229,10 +229,11 @@ TEST_F(NeedsCliTest, NeedListSearchAndExperienceShow) {
   EXPECT_EQ(rows[1]["sector"], "emergency");
   r = cli("lom", {"need", "list"});
   ASSERT_EQ(r.exitCode, 0) << describe(r);
-  EXPECT_NE(r.out.find(vaga_ + "/varsel-flom-sma-elver\n    " +
-                       jsonOf(floodNeed)["title"].get<std::string>() +
-                       "\n    Vågå (trusted) [its profile says \"Vågå kommune\"] | emergency | updated "),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find(vaga_ + "/varsel-flom-sma-elver\n    " +
+                 jsonOf(floodNeed)["title"].get<std::string>() +
+                 "\n    Vågå (trusted) [its profile says \"Vågå kommune\"] | emergency | updated "),
+      std::string::npos)
       << r.out;
   EXPECT_TRUE(r.out.ends_with("\n2 needs\n")) << r.out;
   EXPECT_EQ(

@@ -41,7 +41,8 @@ class ProfileTest : public ::testing::Test {
   }
   // The author name `home`'s search shows on the case `id` of `author`.
   std::string searchedName(const std::string& home, const std::string& author) {
-    for (const auto& row : json(home, {"search", "flomvarsling"})) {
+    Json page = json(home, {"search", "flomvarsling"});  // the loop must not outlive it
+    for (const auto& row : page["cases"]) {
       if (row["author"] == author) return row["authorName"].get<std::string>();
     }
     return "";
@@ -50,7 +51,7 @@ class ProfileTest : public ::testing::Test {
   std::string statusName(const std::string& home, const std::string& author) {
     Json status = json(home, {"status"});  // the loop below must not outlive it
     for (const auto& a : status["authors"]) {
-      if (a["key"] == author && a["name"].is_string()) return a["name"];
+      if (a["key"] == author && a["authorName"].is_string()) return a["authorName"];
     }
     return "";
   }
@@ -82,7 +83,7 @@ TEST_F(ProfileTest, ProfileSetChangesTheNameEverywhereIncludingAPeer) {
   EXPECT_EQ(json(homeA_, {"status"})["node"]["name"], name);
   Json trusted = json(homeA_, {"trust", "list"})["trusted"];
   ASSERT_EQ(trusted.size(), 1u);
-  EXPECT_EQ(trusted[0]["name"], name);
+  EXPECT_EQ(trusted[0]["authorName"], name);
   EXPECT_EQ(searchedName(homeA_, idA), name);
   Json shown = json(homeA_, {"profile", "show"});
   EXPECT_EQ(shown["name"], name);
@@ -130,7 +131,7 @@ TEST_F(ProfileTest, TheConfigsNameChangesNothingAndWarns) {
                               "--name ...`";
   EXPECT_NE(id.err.find("allmenning: warning: " + warning), std::string::npos) << id.err;
   EXPECT_EQ(json(homeA_, {"status"})["node"]["name"], "Lom kommune");
-  EXPECT_EQ(json(homeA_, {"trust", "list"})["trusted"][0]["name"], "Lom kommune");
+  EXPECT_EQ(json(homeA_, {"trust", "list"})["trusted"][0]["authorName"], "Lom kommune");
 
   RunningNode a(homeA_, dir_ / "a.log");
   ASSERT_TRUE(a.waitReady()) << a.log();
