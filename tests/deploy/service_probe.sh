@@ -36,6 +36,12 @@ check "the watchdog is fed: same process, no restart, no timeout" \
   bash -c "test \$(systemctl show allmenning -p MainPID --value) = $pid &&
     test \$(systemctl show allmenning -p NRestarts --value) = 0 &&
     ! journalctl -u allmenning -o cat | grep -i watchdog"
+# `systemctl reload` runs the unit's ExecReload (kill -HUP from procps, a
+# dependency of the package): the same process reads its config again.
+check "systemctl reload: the config is read again by the same process" \
+  bash -c "systemctl reload allmenning && sleep 1 && test \$(systemctl show allmenning -p MainPID --value) = $pid &&
+    journalctl -u allmenning -o cat | grep 'config event=reloaded path=' &&
+    test \"\$(systemctl show allmenning -p ActiveState --value)\" = active"
 check "systemctl stop: STOPPING, exit 0, admin.sock gone" \
   bash -c "systemctl stop allmenning && test \"\$(systemctl show allmenning -p Result --value)\" = success &&
     test \"\$(systemctl show allmenning -p ExecMainStatus --value)\" = 0 &&
