@@ -1,28 +1,18 @@
 // The Node's federation side: trust, vouches, peers and status.
 #include <algorithm>
 
+#include "node/address.h"
 #include "node/node.h"
 
 namespace allmenning {
 namespace {
 
-// "host:port" with a port of 1..65535; the host is resolved when dialed.
+// A peer's address, by the one rule of node/address.h; the host is resolved
+// when dialed.
 Result<DialPeer> parseAddress(const std::string& address) {
-  size_t colon = address.rfind(':');
-  std::string port = colon == std::string::npos ? "" : address.substr(colon + 1);
-  if (colon == 0 || port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) == 0 ||
-      std::stoi(port) > 65535) {
-    return Status::invalid("address \"" + address + "\" is not HOST:PORT (port 1..65535)");
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host.size() > 253 || host.find_first_of(" \t\r\n") != std::string::npos) {
-    return Status::invalid("address \"" + address + "\": bad host name");
-  }
-  return DialPeer{host, static_cast<uint16_t>(std::stoi(port)), PublicKey{}};
+  auto parsed = parseHostPort(address, PortZero::kRefused);
+  if (!parsed.isOk()) return parsed.status().withContext("address");
+  return DialPeer{parsed->host, parsed->port, PublicKey{}};
 }
 
 }  // namespace
