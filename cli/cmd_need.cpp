@@ -17,7 +17,7 @@ void addNeedShow(CLI::App& group, Globals& g) {
       if (!key.isOk()) return key.status();
       auto n = node.showNeed(*key);
       if (!n.isOk()) return n.status();
-      g.json ? printJson(g, *n) : printRecord(g.out(), *n, "need");
+      answer(g, std::move(*n), [](Globals& g, const Json& n) { printRecord(g.out(), n, "need"); });
       return Status::ok();
     });
   });
@@ -72,7 +72,8 @@ void addNeedMatch(CLI::App& group, Globals& g) {
       if (!need.isOk()) return need.status();
       auto rows = node.matchNeed(*need, *limit);
       if (!rows.isOk()) return rows.status();
-      g.json ? printJson(g, *rows) : printMatches(g.out(), *rows);
+      answer(g, std::move(*rows),
+             [](Globals& g, const Json& rows) { printMatches(g.out(), rows); });
       return Status::ok();
     });
   });

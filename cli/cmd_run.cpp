@@ -140,6 +140,7 @@ int serveUntilStopped(Globals& g, Node& node, const Logger& log, const sigset_t&
   log.log(LogLevel::kInfo, "stopping signal=" + signal);
   (*server)->stop();
   admin.join();
+  answer(g, Json{{"stopped", signal}}, [](Globals&, const Json&) {});  // the log said it
   return 0;
 }
 
@@ -206,7 +207,12 @@ void addRun(CLI::App& app, Globals& g) {
   cmd->callback([&g, level] {
     std::optional<LogLevel> chosen;
     if (!level->empty()) chosen = *parseLogLevel(*level);
-    g.exitCode = runNode(g, chosen);
+    int code = runNode(g, chosen);
+    if (code == 0) {
+      finish(g, Status::ok());
+    } else {
+      g.exitCode = code;  // runNode printed the error
+    }
   });
 }
 

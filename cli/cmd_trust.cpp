@@ -34,7 +34,9 @@ void addTrustAdd(CLI::App& group, Globals& g) {
       auto k = parsePublicKey(*key);
       if (!k.isOk()) return k.status();
       ALM_RETURN_IF_ERROR(node.trustKey(*k, *name));
-      g.out() << "trusted " << *key << "\n";
+      answer(g, Json{{"trusted", toHex(*k)}, {"name", *name}}, [](Globals& g, const Json& r) {
+        g.out() << "trusted " << r["trusted"].get<std::string>() << "\n";
+      });
       return Status::ok();
     });
   });
@@ -50,7 +52,9 @@ void addTrustRemove(CLI::App& group, Globals& g) {
       auto k = parsePublicKey(*key);
       if (!k.isOk()) return k.status();
       ALM_RETURN_IF_ERROR(node.distrustKey(*k));
-      g.out() << "no longer trusted: " << *key << "\n";
+      answer(g, Json{{"distrusted", toHex(*k)}}, [](Globals& g, const Json& r) {
+        g.out() << "no longer trusted: " << r["distrusted"].get<std::string>() << "\n";
+      });
       return Status::ok();
     });
   });
@@ -70,7 +74,7 @@ void addTrust(CLI::App& app, Globals& g) {
     withNode(g, [&](Node& node) -> Status {
       auto l = node.trustList();
       if (!l.isOk()) return l.status();
-      g.json ? printJson(g, *l) : printTrust(g, *l);
+      answer(g, std::move(*l), printTrust);
       return Status::ok();
     });
   });
@@ -94,7 +98,13 @@ void addVouch(CLI::App& app, Globals& g) {
       v->key = *k;
       auto seq = node.vouchFor(*v);
       if (!seq.isOk()) return seq.status();
-      g.out() << "vouched for " << *key << " (" << v->name << ") as seq " << *seq << "\n";
+      Json j{{"vouched", toHex(v->key)}, {"name", v->name}, {"seq", *seq}};
+      if (!v->orgnr.empty()) j["orgnr"] = v->orgnr;
+      if (!v->kommunenummer.empty()) j["kommunenummer"] = v->kommunenummer;
+      answer(g, std::move(j), [](Globals& g, const Json& r) {
+        g.out() << "vouched for " << r["vouched"].get<std::string>() << " ("
+                << r["name"].get<std::string>() << ") as seq " << r["seq"].get<uint64_t>() << "\n";
+      });
       return Status::ok();
     });
   });

@@ -53,6 +53,10 @@ std::string Globals::path(const std::string& typed) {
   return full;
 }
 
+void Globals::alias(std::string resolved, std::string typed) {
+  resolved_.emplace_back(std::move(resolved), std::move(typed));
+}
+
 std::string Globals::asTyped(std::string message) const {
   for (const auto& [full, typed] : resolved_) {
     for (size_t at = message.find(full); at != std::string::npos;
@@ -63,8 +67,41 @@ std::string Globals::asTyped(std::string message) const {
   return message;
 }
 
+void answer(Globals& g, Json value, TextForm text) {
+  g.answerValue = std::move(value);
+  g.answerText = text;
+}
+
+void printNow(Globals& g, const std::string& line) {
+  if (!g.json) g.out() << line << std::endl;
+}
+
+void finish(Globals& g, const Status& status) {
+  // With --json a failed command's answer goes into its error object.
+  if (g.answerValue && (status.isOk() || !g.json)) {
+    if (g.json) {
+      printJson(g, *g.answerValue);
+    } else if (g.answerText) {
+      g.answerText(g, *g.answerValue);
+    }
+    g.answerValue.reset();
+  }
+  g.exitCode = status.isOk() ? 0 : fail(g, status);
+}
+
+// The text goes to stderr with --json too, for whoever watches a script run.
 int fail(Globals& g, const Status& status) {
-  g.err() << "allmenning: " << g.asTyped(status.message()) << "\n";
+  std::string message = g.asTyped(status.message());
+  g.err() << "allmenning: " << message << "\n";
+  if (g.json) {
+    Json error = Json::object();
+    if (g.answerValue && g.answerValue->is_object()) error = *g.answerValue;
+    if (g.answerValue && !g.answerValue->is_object()) error["answer"] = *g.answerValue;
+    error["error"] = message;
+    error["exit"] = status.exitCode();
+    printJson(g, error);
+  }
+  g.answerValue.reset();
   return status.exitCode();
 }
 
@@ -90,8 +127,7 @@ Result<std::unique_ptr<Node>> openNode(Globals& g, const std::function<bool()>& 
 // only fail on the database lock while the node runs.
 void withNode(Globals& g, const std::function<Status(Node&)>& body) {
   if (g.node) {
-    Status st = body(*g.node);
-    if (!st.isOk()) g.exitCode = fail(g, st);
+    finish(g, body(*g.node));
     return;
   }
   // A node that is starting holds the lock before its socket answers.
@@ -103,8 +139,7 @@ void withNode(Globals& g, const std::function<Status(Node&)>& body) {
     g.exitCode = *forwarded;
     return;
   }
-  Status st = node.isOk() ? body(**node) : node.status();
-  if (!st.isOk()) g.exitCode = fail(g, st);
+  finish(g, node.isOk() ? body(**node) : node.status());
 }
 
 // One byte over the limit is read on purpose: readInputFile then refuses the

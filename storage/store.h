@@ -37,6 +37,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/entry.h"
@@ -49,6 +50,10 @@ class ColumnFamilyHandle;
 }  // namespace rocksdb
 
 namespace allmenning {
+
+// The database layout this build writes into a new database (meta "format")
+// and requires of an existing one; `allmenning --version` shows it.
+constexpr std::string_view kStoreFormatVersion = "1";
 
 // A record of kind case, need or experience: its author and its id. The
 // three kinds have separate id spaces (a retract names the kind it hides).
