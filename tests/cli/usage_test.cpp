@@ -115,6 +115,11 @@ TEST(UsageTest, AHugeArgumentIsEchoedOnceAndCut) {
            {"search", "--procedure", huge},
            {"search", "--limit", huge},
            {"run", "--log-level", huge},
+           {"vouch", std::string(64, 'b'), "--name", "Vågå kommune", "--orgnr", huge},
+           {"vouch", std::string(64, 'b'), "--name", "Vågå kommune", "--kommunenummer", huge},
+           {"init", "--name", "Lom kommune", "--network", huge},
+           {"search", "--year", huge},
+           {"export", "--format", huge},
            {huge},
            {"case", huge},
        }) {
