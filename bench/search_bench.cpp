@@ -167,9 +167,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "search_bench: %s\n", idx.status().message().c_str());
     return 1;
   }
-  if ((*idx)->documents() == 0 && index(**idx, cases) != 0) return 1;
+  auto held = (*idx)->documents();
+  if (held.isOk() && *held == 0 && index(**idx, cases) != 0) return 1;
   queries(**idx);
-  std::printf("index: %zu documents, %.2f GB on disk in %s\n", (*idx)->documents(),
+  auto documents = (*idx)->documents();
+  if (!documents.isOk()) {
+    std::fprintf(stderr, "search_bench: %s\n", documents.status().message().c_str());
+    return 1;
+  }
+  std::printf("index: %zu documents, %.2f GB on disk in %s\n", *documents,
               static_cast<double>(sizeOf(dir)) / 1e9, dir.c_str());
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "node/intent.h"
+#include "node/own_key.h"
 #include "protocol/records.h"
 
 namespace allmenning {
@@ -92,6 +93,7 @@ Status Node::createNode(const HomePaths& paths, const Config& config, const Cloc
   ALM_RETURN_IF_ERROR(writeFileAtomic(paths.config(), renderConfig(config), 0644, false));
   auto store = Store::open(paths.db(), networkId(config.network), Store::Mode::kCreate);
   if (!store.isOk()) return store.status();
+  ALM_RETURN_IF_ERROR((*store)->recordAuthorKey(key->publicKey()));
   std::unique_ptr<Node> node(new Node(paths, config, std::move(key), std::move(*store), clock));
   ALM_RETURN_IF_ERROR(node->store_->trust(node->id(), config.name));
   // The index is derived: whatever was left in its place is not ours.
@@ -127,6 +129,8 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& c
   if (!key.isOk()) return key.status();
   auto store = Store::open(paths.db(), networkId(config->network), Store::Mode::kExisting);
   if (!store.isOk()) return store.status();
+  // Before anything below writes: another node's key must not sign here.
+  ALM_RETURN_IF_ERROR(claimOwnKey(paths, **store, (*key)->publicKey()));
   std::unique_ptr<Node> node(
       new Node(paths, std::move(*config), std::move(*key), std::move(*store), clock));
   // A node always accepts its own log (a database from before trust existed

@@ -74,8 +74,11 @@ class Node {
   // Creates <home>: config, key and database, and publishes the profile entry
   // (seq 1) that names this body. Refuses a home that already has a key.
   static Status init(const std::string& home, const InitOptions& options, const Clock& clock);
-  // Opens the node in `home`. A missing or outdated search index is rebuilt
-  // here, and one that lags the database catches up, reporting to `progress`.
+  // Opens the node in `home`. Refuses a key file that is not the database's
+  // own key (node/own_key.h) before anything is written. A missing, outdated
+  // or damaged search index is rebuilt here (a damaged one is set aside
+  // first), and one that lags the database catches up, reporting to
+  // `progress`; so is one found damaged later, while the node runs.
   static Result<std::unique_ptr<Node>> open(const std::string& home, const Clock& clock,
                                             const Progress& progress = {});
   ~Node();
@@ -188,6 +191,8 @@ class Node {
   Result<Json> searchRow(const CaseKey& key, const std::string& text, Json* record = nullptr);
   Result<Json> textSearch(const SearchFilter& filter);
   Status attachIndex(const Progress& progress);
+  Status useIndexLocked(const std::function<Status()>& use);
+  Status recoverIndexLocked(const Status& damage);
   Status rebuildIndexLocked(const Progress& progress);
   Status catchUpIndexLocked(const Progress& progress);
   void onStored(const std::vector<Entry>& entries);
@@ -209,8 +214,10 @@ class Node {
   std::atomic<NetworkView*> network_{nullptr};
   // The full-text index follows the store through onStored (node_search.cpp).
   std::unique_ptr<search::SearchIndex> index_;
-  std::mutex indexMu_;  // guards the three below
-  Status indexError_;   // set when applying failed: searches refuse until reindex
+  std::mutex indexMu_;  // guards index_ and the four below
+  // Where a rebuild the node starts by itself (a damaged index) reports.
+  Progress indexProgress_;
+  Status indexError_;  // set when applying failed: searches refuse until reindex
   size_t uncommitted_ = 0;
   int64_t lastIndexCommit_ = 0;
 };

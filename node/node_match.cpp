@@ -74,12 +74,14 @@ Result<Json> Node::matchNeed(const Json& need, size_t limit) {
   std::string text = need.value("title", std::string()) + "\n" + need.value("need", std::string());
   std::vector<std::string> needCodes = codes(need), divisions;
   for (const auto& c : needCodes) divisions.push_back(c.substr(0, 2));
-  Result<std::vector<search::Similar>> found = Status::ioError("the search index is not open");
+  Result<std::vector<search::Similar>> found = std::vector<search::Similar>{};
   {
     std::lock_guard lock(indexMu_);
-    if (index_) found = index_->similar(text, divisions, kCandidates);
+    ALM_RETURN_IF_ERROR(useIndexLocked([&] {
+      found = index_->similar(text, divisions, kCandidates);
+      return found.status();
+    }));
   }
-  if (!found.isOk()) return found.status();
   double top = 0;
   for (const auto& s : *found) top = std::max(top, s.weight);
   std::vector<std::pair<double, Json>> scored;

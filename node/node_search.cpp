@@ -42,14 +42,22 @@ Node::~Node() {
 }
 
 // Opens <home>/search and brings it level with the store, then hooks it to
-// every later apply.
+// every later apply. A damaged index is set aside and rebuilt, as a missing
+// one is.
 Status Node::attachIndex(const Progress& progress) {
   std::lock_guard lock(indexMu_);
+  indexProgress_ = progress;
   auto index = search::SearchIndex::open(paths_.search());
-  if (!index.isOk()) return index.status();
-  index_ = std::move(*index);
-  Status st = index_->needsBuild() ? rebuildIndexLocked(progress) : catchUpIndexLocked(progress);
-  ALM_RETURN_IF_ERROR(st);
+  if (index.isOk()) {
+    index_ = std::move(*index);
+    Status st = index_->needsBuild() ? rebuildIndexLocked(progress)
+                                     : useIndexLocked([&] { return catchUpIndexLocked(progress); });
+    ALM_RETURN_IF_ERROR(st);
+  } else if (index.status().code() == Status::Code::kCorruption) {
+    ALM_RETURN_IF_ERROR(recoverIndexLocked(index.status()));
+  } else {
+    return index.status();
+  }
   lastIndexCommit_ = clock_();
   store_->setStoredListener([this](const std::vector<Entry>& e) { onStored(e); });
   return Status::ok();
@@ -62,13 +70,47 @@ Status Node::reindex(const Progress& progress) {
   return rebuildIndexLocked(progress);
 }
 
+// Every use of the index goes through here. The index is derived data, so
+// damage to its files costs a rebuild, never the node: the index is set
+// aside and rebuilt from the store, and `use` runs once more on the new one.
+Status Node::useIndexLocked(const std::function<Status()>& use) {
+  if (!indexError_.isOk()) {
+    return Status::ioError("the search index failed (" + indexError_.message() +
+                           "); run `allmenning reindex`");
+  }
+  if (!index_) return Status::ioError("the search index is not open");
+  Status st = use();
+  if (st.isOk() || !index_ || !index_->damaged()) return st;
+  ALM_RETURN_IF_ERROR(recoverIndexLocked(st));
+  return use();
+}
+
+// Reported once, with the folder and Xapian's words; the old files are
+// kept for a look (one set at most), and the rebuild reports its progress.
+Status Node::recoverIndexLocked(const Status& damage) {
+  index_.reset();
+  std::string stamp = isoTime(clock_());
+  std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
+  auto aside = search::SearchIndex::setAside(paths_.search(), stamp);
+  if (!aside.isOk()) {
+    indexError_ = Status::ioError(damage.message() + "; " + aside.status().message());
+    return indexError_;
+  }
+  report(indexProgress_,
+         damage.message() + "; moved it to " + *aside + " and rebuilding it from the database");
+  Status st = rebuildIndexLocked(indexProgress_);
+  if (!st.isOk()) indexError_ = st;
+  return st;
+}
+
 Status Node::rebuildIndexLocked(const Progress& progress) {
   auto heads = store_->heads();
   if (!heads.isOk()) return heads.status();
   uint64_t total = entryCount(*heads), done = 0;
   report(progress, "building from " + std::to_string(total) + " entries in " + paths_.search());
-  if (index_) ALM_RETURN_IF_ERROR(index_->commit());
-  index_.reset();  // Xapian allows one writer; the rebuild replaces the folder
+  // Xapian allows one writer, and the rebuild replaces the folder. What the
+  // old index did not commit is in the store, so the rebuild has it.
+  index_.reset();
   auto rebuilt = search::SearchIndex::rebuild(paths_.search(), [&](search::SearchIndex& idx) {
     return store_->forEachEntry([&](Result<Entry> e) -> Status {
       if (!e.isOk()) return e.status();
@@ -82,7 +124,9 @@ Status Node::rebuildIndexLocked(const Progress& progress) {
   if (!rebuilt.isOk()) return rebuilt.status();
   index_ = std::move(*rebuilt);
   indexError_ = Status::ok();
-  report(progress, "built: " + std::to_string(index_->documents()) + " cases");
+  auto documents = index_->documents();
+  if (!documents.isOk()) return documents.status();
+  report(progress, "built: " + std::to_string(*documents) + " cases");
   return Status::ok();
 }
 
@@ -115,24 +159,24 @@ Status Node::catchUpIndexLocked(const Progress& progress) {
   return index_->commit();
 }
 
-// Called by the store under its write lock, after each commit.
+// Called by the store under its write lock, after each commit. A failure
+// that is not damage (a full disk) stops the index following the store
+// until `reindex`; searches say so meanwhile.
 void Node::onStored(const std::vector<Entry>& entries) {
   std::lock_guard lock(indexMu_);
   if (!index_ || !indexError_.isOk()) return;
-  for (const Entry& e : entries) {
-    Status st = index_->apply(e);
-    if (!st.isOk()) {
-      indexError_ = st;
-      return;
+  Status st = useIndexLocked([&] {
+    for (const Entry& e : entries) ALM_RETURN_IF_ERROR(index_->apply(e));
+    uncommitted_ += entries.size();
+    int64_t now = clock_();
+    if (uncommitted_ < kIndexCommitEntries && now - lastIndexCommit_ < kIndexCommitMs) {
+      return Status::ok();
     }
-  }
-  uncommitted_ += entries.size();
-  int64_t now = clock_();
-  if (uncommitted_ >= kIndexCommitEntries || now - lastIndexCommit_ >= kIndexCommitMs) {
-    indexError_ = index_->commit();
     uncommitted_ = 0;
     lastIndexCommit_ = now;
-  }
+    return index_->commit();
+  });
+  if (!st.isOk() && indexError_.isOk()) indexError_ = st;
 }
 
 // Search rows read only the current version: the chain walk that `case show`
@@ -168,16 +212,14 @@ Result<Json> Node::searchRow(const CaseKey& key, const std::string& text, Json* 
 }
 
 Result<Json> Node::textSearch(const SearchFilter& filter) {
-  Result<std::vector<search::Hit>> hits = Status::ioError("the search index is not open");
+  Result<std::vector<search::Hit>> hits = std::vector<search::Hit>{};
   {
     std::lock_guard lock(indexMu_);
-    if (!indexError_.isOk()) {
-      return Status::ioError("the search index failed (" + indexError_.message() +
-                             "); run `allmenning reindex`");
-    }
-    if (index_) hits = index_->query(filter.text, filter, filter.year, filter.limit);
+    ALM_RETURN_IF_ERROR(useIndexLocked([&] {
+      hits = index_->query(filter.text, filter, filter.year, filter.limit);
+      return hits.status();
+    }));
   }
-  if (!hits.isOk()) return hits.status();
   Json rows = Json::array();
   for (const auto& hit : *hits) {
     auto row = searchRow(hit.key, filter.text);

@@ -20,8 +20,36 @@ constexpr double kHeadWeight = 0.5;
 
 std::string seqKey(const PublicKey& author) { return "seq:" + toHex(author); }
 
-Status xapianError(const std::string& what, const Xapian::Error& e) {
-  return Status::ioError("search index: " + what + ": " + e.get_description());
+Status fromXapian(const std::string& dir, const std::string& what, const Xapian::Error& e,
+                  bool damage) {
+  if (damage) {
+    return Status::corruption("the files in " + dir + " are damaged (" + what + ": " +
+                              e.get_description() + ")");
+  }
+  return Status::ioError("search index " + dir + ": " + what + ": " + e.get_description());
+}
+
+// Runs `body`, returning what it throws as a Status; sets `damaged` when
+// that says the files are damaged. Xapian's exception classes are not
+// polymorphic, so each kind needs its own handler, most derived first.
+template <typename F>
+auto catchXapian(const std::string& dir, const std::string& what, bool& damaged, F&& body)
+    -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Xapian::DatabaseLockError& e) {
+    return fromXapian(dir, what, e, false);
+  } catch (const Xapian::DatabaseError& e) {
+    // Xapian names an errno when a system call failed (ENOSPC, EIO): then
+    // the disk is at fault, not the bytes, and rebuilding would not help.
+    bool damage = e.get_error_string() == nullptr;
+    damaged = damaged || damage;
+    return fromXapian(dir, what, e, damage);
+  } catch (const Xapian::Error& e) {
+    return fromXapian(dir, what, e, false);
+  } catch (const std::exception& e) {
+    return Status::ioError("search index " + dir + ": " + what + ": " + e.what());
+  }
 }
 
 // The query words: all of them but the stopwords, unless that leaves none.
@@ -63,8 +91,26 @@ Xapian::Query filterQuery(const SearchFilter& f, std::optional<int> year) {
 
 }  // namespace
 
+template <typename F>
+auto SearchIndex::guarded(const std::string& what, F&& body) const -> decltype(body()) {
+  std::lock_guard lock(mu_);
+  return catchXapian(dir_, what, damaged_, body);
+}
+
+// Called with the mutex held, on finding a value this class never writes.
+Status SearchIndex::damage(const std::string& what) const {
+  damaged_ = true;
+  return Status::corruption("the files in " + dir_ + " are damaged (" + what + ")");
+}
+
+bool SearchIndex::damaged() const {
+  std::lock_guard lock(mu_);
+  return damaged_;
+}
+
 Result<std::unique_ptr<SearchIndex>> SearchIndex::open(const std::string& dir) {
-  try {
+  bool damaged = false;
+  return catchXapian(dir, "opening", damaged, [&]() -> Result<std::unique_ptr<SearchIndex>> {
     Xapian::WritableDatabase db(dir, Xapian::DB_CREATE_OR_OPEN);
     bool current = db.get_metadata(kFormatKey) == kFormat;
     if (!current) {
@@ -72,10 +118,28 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::open(const std::string& dir) {
       db.close();
       db = Xapian::WritableDatabase(dir, Xapian::DB_CREATE_OR_OVERWRITE);
     }
-    return std::unique_ptr<SearchIndex>(new SearchIndex(std::move(db), !current));
-  } catch (const Xapian::Error& e) {
-    return xapianError("opening " + dir, e);
+    return std::unique_ptr<SearchIndex>(new SearchIndex(dir, std::move(db), !current));
+  });
+}
+
+Result<std::string> SearchIndex::setAside(const std::string& dir, const std::string& stamp) {
+  fs::path path(dir);
+  std::string prefix = path.filename().string() + ".damaged-";
+  fs::path parent = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::vector<fs::path> older;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(parent, ec)) {
+    if (e.path().filename().string().starts_with(prefix)) older.push_back(e.path());
   }
+  if (ec) return Status::ioError("listing " + parent.string() + ": " + ec.message());
+  for (const auto& p : older) {
+    fs::remove_all(p, ec);
+    if (ec) return Status::ioError("removing " + p.string() + ": " + ec.message());
+  }
+  std::string aside = dir + ".damaged-" + stamp;
+  fs::rename(dir, aside, ec);
+  if (ec) return Status::ioError("moving " + dir + " aside to " + aside + ": " + ec.message());
+  return aside;
 }
 
 Result<std::unique_ptr<SearchIndex>> SearchIndex::rebuild(
@@ -83,15 +147,15 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::rebuild(
   std::string tmp = dir + ".tmp";
   std::error_code ec;
   fs::remove_all(tmp, ec);
-  try {
-    SearchIndex fresh(Xapian::WritableDatabase(tmp, Xapian::DB_CREATE_OR_OVERWRITE), false);
+  bool damaged = false;
+  ALM_RETURN_IF_ERROR(catchXapian(tmp, "building", damaged, [&]() -> Status {
+    SearchIndex fresh(tmp, Xapian::WritableDatabase(tmp, Xapian::DB_CREATE_OR_OVERWRITE), false);
     ALM_RETURN_IF_ERROR(fill(fresh));
     fresh.db_.set_metadata(kFormatKey, kFormat);
     fresh.db_.commit();
     fresh.db_.close();
-  } catch (const Xapian::Error& e) {
-    return xapianError("building " + tmp, e);
-  }
+    return Status::ok();
+  }));
   fs::remove_all(dir, ec);
   if (ec) return Status::ioError("removing " + dir + ": " + ec.message());
   fs::rename(tmp, dir, ec);
@@ -100,25 +164,17 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::rebuild(
 }
 
 Status SearchIndex::apply(const Entry& e) {
-  std::lock_guard lock(mu_);
-  try {
-    Status st = Status::ok();
-    if (e.header.kind == Kind::kCase && e.payload) st = putCase(e);
+  return guarded("indexing", [&]() -> Status {
+    if (e.header.kind == Kind::kCase && e.payload) ALM_RETURN_IF_ERROR(putCase(e));
     if (e.header.kind == Kind::kRetract && e.payload) {
       auto r = decodeRetract(*e.payload);
+      if (!r.isOk()) return r.status();
       // A retract of a need or an experience leaves the cases alone.
-      if (!r.isOk()) {
-        st = r.status();
-      } else if (r->target == Kind::kCase) {
-        st = removeCase(e.header.author, r->caseId);
-      }
+      if (r->target == Kind::kCase) ALM_RETURN_IF_ERROR(removeCase(e.header.author, r->caseId));
     }
-    ALM_RETURN_IF_ERROR(st);
     db_.set_metadata(seqKey(e.header.author), std::to_string(e.header.seq));
     return Status::ok();
-  } catch (const Xapian::Error& x) {
-    return xapianError("indexing", x);
-  }
+  });
 }
 
 Status SearchIndex::putCase(const Entry& e) {
@@ -135,37 +191,29 @@ Status SearchIndex::removeCase(const PublicKey& author, const std::string& id) {
 }
 
 Result<uint64_t> SearchIndex::appliedSeq(const PublicKey& author) const {
-  std::lock_guard lock(mu_);
-  try {
+  return guarded("reading metadata", [&]() -> Result<uint64_t> {
     std::string v = db_.get_metadata(seqKey(author));
     if (v.empty()) return uint64_t{0};
-    size_t used = 0;
-    uint64_t seq = std::stoull(v, &used);
-    if (used != v.size()) return Status::corruption("search index: bad " + seqKey(author));
-    return seq;
-  } catch (const Xapian::Error& x) {
-    return xapianError("reading metadata", x);
-  } catch (const std::exception&) {
-    return Status::corruption("search index: bad " + seqKey(author));
-  }
+    // Only digits are ever written here.
+    if (v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) {
+      return damage(seqKey(author) + " holds no seq");
+    }
+    return uint64_t{std::stoull(v)};
+  });
 }
 
 Status SearchIndex::commit() {
-  std::lock_guard lock(mu_);
-  try {
+  return guarded("committing", [&]() -> Status {
     db_.set_metadata(kFormatKey, kFormat);
     db_.commit();
     needsBuild_ = false;
     return Status::ok();
-  } catch (const Xapian::Error& x) {
-    return xapianError("committing", x);
-  }
+  });
 }
 
 Result<std::vector<Hit>> SearchIndex::query(const std::string& text, const SearchFilter& filter,
                                             std::optional<int> year, size_t limit) const {
-  std::lock_guard lock(mu_);
-  try {
+  return guarded("searching", [&]() -> Result<std::vector<Hit>> {
     Xapian::Enquire enquire(db_);
     bool words = !search::words(text).empty();
     enquire.set_query(
@@ -182,20 +230,17 @@ Result<std::vector<Hit>> SearchIndex::query(const std::string& text, const Searc
     std::vector<Hit> out;
     for (auto it = mset.begin(); it != mset.end(); ++it) {
       auto key = parseCaseKeyText(it.get_document().get_data());
-      if (!key) return Status::corruption("search index: document without a case key");
+      if (!key) return damage("a document without a case key");
       out.push_back({std::move(*key), it.get_weight()});
     }
     return out;
-  } catch (const Xapian::Error& x) {
-    return xapianError("searching", x);
-  }
+  });
 }
 
 Result<std::vector<Similar>> SearchIndex::similar(const std::string& text,
                                                   const std::vector<std::string>& cpvPrefixes,
                                                   size_t limit) const {
-  std::lock_guard lock(mu_);
-  try {
+  return guarded("matching", [&]() -> Result<std::vector<Similar>> {
     std::vector<Xapian::Query> cpv;
     for (const auto& p : cpvPrefixes) cpv.emplace_back(kCpvTerm + p);
     Xapian::Query byCpv(Xapian::Query::OP_OR, cpv.begin(), cpv.end());
@@ -208,7 +253,7 @@ Result<std::vector<Similar>> SearchIndex::similar(const std::string& text,
     std::vector<Similar> out;
     for (auto it = mset.begin(); it != mset.end(); ++it) {
       auto key = parseCaseKeyText(it.get_document().get_data());
-      if (!key) return Status::corruption("search index: document without a case key");
+      if (!key) return damage("a document without a case key");
       Similar s{std::move(*key), it.get_weight(), {}};
       for (auto t = enquire.get_matching_terms_begin(it); t != enquire.get_matching_terms_end(it);
            ++t) {
@@ -221,9 +266,7 @@ Result<std::vector<Similar>> SearchIndex::similar(const std::string& text,
       out.push_back(std::move(s));
     }
     return out;
-  } catch (const Xapian::Error& x) {
-    return xapianError("matching", x);
-  }
+  });
 }
 
 std::function<bool(const Word&)> SearchIndex::matcher(const std::string& text) {
@@ -239,9 +282,8 @@ std::function<bool(const Word&)> SearchIndex::matcher(const std::string& text) {
   };
 }
 
-size_t SearchIndex::documents() const {
-  std::lock_guard lock(mu_);
-  return db_.get_doccount();
+Result<size_t> SearchIndex::documents() const {
+  return guarded("counting", [&]() -> Result<size_t> { return size_t{db_.get_doccount()}; });
 }
 
 }  // namespace allmenning::search

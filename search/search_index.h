@@ -8,6 +8,15 @@
 // between the RocksDB commit and the Xapian commit costs a catch-up, never
 // a wrong result; a missing index or another format version is rebuilt.
 //
+// Errors. Xapian's exceptions never leave this class: each method returns
+// them as a Status. When Xapian finds the files damaged (a DatabaseError
+// that no failed system call explains: a truncated, emptied or overwritten
+// table), or the index holds a value it never writes, the method returns
+// kCorruption and damaged() turns true: the caller sets the folder aside
+// (setAside) and rebuilds it from the store, as it would a missing one. A
+// lock held elsewhere, or a system call that failed (a full disk), is
+// kIOError and leaves the index as it is.
+//
 // Thread safety: every method takes the index's mutex; the running node
 // writes from its network and admin threads and searches from the admin one.
 #pragma once
@@ -44,8 +53,13 @@ struct Similar {
 class SearchIndex {
  public:
   // Opens the index in `dir`, creating an empty one when there is none or
-  // when it has another format version (`rebuilt()` then says so).
+  // when it has another format version (`needsBuild()` then says so).
+  // kCorruption: the files in `dir` are damaged (see above).
   static Result<std::unique_ptr<SearchIndex>> open(const std::string& dir);
+  // Moves the index folder `dir` aside, to `dir`.damaged-`stamp`, in place
+  // of an older one set aside there (at most one is kept, for a look at
+  // what went wrong). Returns the new path. The folder must not be open.
+  static Result<std::string> setAside(const std::string& dir, const std::string& stamp);
   // Builds a new index in `dir`.tmp from `fill`, then puts it in place of
   // `dir` with one rename, so a crash leaves the old index or the new one.
   static Result<std::unique_ptr<SearchIndex>> rebuild(
@@ -53,6 +67,8 @@ class SearchIndex {
 
   // True when open() found no usable index and started an empty one.
   bool needsBuild() const { return needsBuild_; }
+  // True once a method has found the files damaged; see above.
+  bool damaged() const;
 
   // Applies one stored entry: a case replaces its document, a retract
   // removes it, other kinds change nothing. Records the entry's seq.
@@ -77,17 +93,24 @@ class SearchIndex {
   // highlighting.
   static std::function<bool(const Word&)> matcher(const std::string& text);
 
-  size_t documents() const;
+  Result<size_t> documents() const;
 
  private:
-  SearchIndex(Xapian::WritableDatabase db, bool needsBuild)
-      : db_(std::move(db)), needsBuild_(needsBuild) {}
+  SearchIndex(std::string dir, Xapian::WritableDatabase db, bool needsBuild)
+      : dir_(std::move(dir)), db_(std::move(db)), needsBuild_(needsBuild) {}
+  // Runs `body` with the mutex held, turning whatever it throws into a
+  // Status (and a damaged index into damaged()).
+  template <typename F>
+  auto guarded(const std::string& what, F&& body) const -> decltype(body());
+  Status damage(const std::string& what) const;
   Status putCase(const Entry& e);
   Status removeCase(const PublicKey& author, const std::string& id);
 
+  const std::string dir_;
   mutable std::mutex mu_;
   Xapian::WritableDatabase db_;
   bool needsBuild_ = false;
+  mutable bool damaged_ = false;
 };
 
 }  // namespace allmenning::search

@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
@@ -48,6 +49,9 @@ rocksdb::Options databaseOptions() {
   o.paranoid_checks = true;
   o.max_open_files = kStoreMaxOpenFiles;
   o.keep_log_file_num = 4;
+  // removeEmptyOldLogs relies on this (the default): log files are not
+  // listed in the manifest, so one removed is not missed.
+  o.track_and_verify_wals_in_manifest = false;
   return o;
 }
 
@@ -76,6 +80,40 @@ Status missingDatabase(const std::string& dir) {
   return Status::refused("no database in " + dir +
                          "; it may have been moved or deleted. Refusing to start a new log "
                          "under this key (restore the database, or init a new home)");
+}
+
+// The number of a RocksDB log file ("000123.log"); nullopt for other files.
+std::optional<uint64_t> logNumber(const std::filesystem::path& file) {
+  std::string stem = file.stem().string();
+  if (file.extension() != ".log" || stem.empty() || stem.size() > 19 ||
+      stem.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoull(stem);
+}
+
+// Every open starts a new, empty write-ahead log file. RocksDB 7.8 deletes
+// the older ones only once a flush moves past them, and a log that holds no
+// write never gets flushed: every open that wrote nothing (each command that
+// only reads) left one more empty file behind for good. (RocksDB 8.3 moves
+// past an empty log at open.) Called right after open, holding the
+// database's lock: the newest log is the one this open writes to, and an
+// older empty one holds nothing to recover. A file that cannot be removed
+// only stays, as before.
+void removeEmptyOldLogs(const std::string& dir) {
+  std::vector<std::pair<uint64_t, std::filesystem::path>> logs;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (auto n = logNumber(e.path())) logs.emplace_back(*n, e.path());
+  }
+  if (ec || logs.size() < 2) return;
+  std::sort(logs.begin(), logs.end());
+  logs.pop_back();  // the current log
+  for (const auto& log : logs) {
+    if (std::filesystem::file_size(log.second, ec) == 0 && !ec) {
+      std::filesystem::remove(log.second, ec);
+    }
+  }
 }
 
 }  // namespace
@@ -187,6 +225,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& n
   if (opened.IsInvalidArgument() && mode == Mode::kExisting) return missingDatabase(dir);
   Status st = fromRocks(opened, "opening database " + dir);
   if (!st.isOk()) return st;
+  removeEmptyOldLogs(dir);
   auto cf = std::make_unique<Families>();
   for (auto* h : handles) cf->owned.emplace_back(h);
   rocksdb::ColumnFamilyHandle** slots[] = {
@@ -228,6 +267,29 @@ Status Store::checkMeta(const std::string& dir, Mode mode) {
                            "`network` setting must not change after init");
   }
   return Status::ok();
+}
+
+Result<std::optional<PublicKey>> Store::authorKey() const {
+  auto v = get(cf_->meta, "author");
+  if (!v.isOk()) return v.status();
+  if (!*v) return std::optional<PublicKey>();
+  auto key = toFixed<32>(view(**v));
+  if (!key) return Status::corruption("meta: malformed author key");
+  return std::optional<PublicKey>(*key);
+}
+
+Status Store::recordAuthorKey(const PublicKey& key) {
+  std::lock_guard writer(writeMu_);
+  auto recorded = authorKey();
+  if (!recorded.isOk()) return recorded.status();
+  if (*recorded) {
+    if (**recorded == key) return Status::ok();
+    return Status::refused("database " + db_->GetName() + " already records author key " +
+                           toHex(**recorded) + ", not " + toHex(key));
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(cf_->meta, "author", keys::author(key));
+  return writeBatch(*db_, batch, /*sync=*/true, "writing the author key");
 }
 
 Result<std::optional<std::string>> Store::get(rocksdb::ColumnFamilyHandle* cf,

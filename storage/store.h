@@ -21,6 +21,7 @@
 //   peers     key                       -> "host:port" this node dials
 //   meta      "format"                  -> "1"
 //             "network"                 -> network id (32)
+//             "author"                  -> the key this node signs with (32), from init
 //
 // apply() is the one path that writes entries: it accepts entries only of
 // authors this node accepts (trusted directly, or vouched for by a directly
@@ -148,6 +149,15 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   const Hash& network() const { return network_; }
+
+  // The key this database's own log is signed with: recorded once, by
+  // `init` or (for a database made before it was recorded) at the first
+  // open that shows it is the right one (Node::open). Nullopt when none is
+  // recorded yet.
+  Result<std::optional<PublicKey>> authorKey() const;
+  // Records `key` as the author key, durably. Refused when another key is
+  // recorded already; recording the same key again changes nothing.
+  Status recordAuthorKey(const PublicKey& key);
 
   // The head of `author`'s log; seq 0 when nothing is stored.
   Result<Head> head(const PublicKey& author) const;

@@ -156,6 +156,7 @@ Result<uint64_t> dropCopyOf(const FedNode& node, const std::string& author) {
   std::vector<Entry> kept;
   std::vector<TrustedKey> trusted;
   std::vector<PeerAddress> peers;
+  std::optional<PublicKey> authorKey;
   uint64_t droppedHead = 0;
   {
     auto old = Store::open(paths.db(), network, Store::Mode::kExisting);
@@ -166,7 +167,11 @@ Result<uint64_t> dropCopyOf(const FedNode& node, const std::string& author) {
     auto entries = entriesExcept(**old, *dropped);
     auto t = (*old)->trusted();
     auto p = (*old)->peers();
-    if (!entries.isOk() || !t.isOk() || !p.isOk()) return Status::ioError("reading the old store");
+    auto k = (*old)->authorKey();
+    if (!entries.isOk() || !t.isOk() || !p.isOk() || !k.isOk()) {
+      return Status::ioError("reading the old store");
+    }
+    authorKey = *k;
     kept = std::move(*entries);
     trusted = std::move(*t);
     peers = std::move(*p);
@@ -175,6 +180,9 @@ Result<uint64_t> dropCopyOf(const FedNode& node, const std::string& author) {
   {
     auto store = Store::open(fresh, network, Store::Mode::kCreate);
     if (!store.isOk()) return store.status();
+    if (authorKey) {
+      if (Status st = (*store)->recordAuthorKey(*authorKey); !st.isOk()) return st;
+    }
     for (const auto& t : trusted) {
       if (Status st = (*store)->trust(t.key, t.name); !st.isOk()) return st;
     }

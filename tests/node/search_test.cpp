@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 
@@ -16,6 +17,15 @@ namespace {
 
 using testing::TempDir;
 namespace fs = std::filesystem;
+
+// Overwrites every 97th byte of `file` with its complement, as a failing
+// disk or a stray write would.
+void flipBytes(const std::string& file) {
+  std::string data = testing::readFile(file);
+  for (size_t i = 0; i < data.size(); i += 97) data[i] = static_cast<char>(~data[i]);
+  std::ofstream(file, std::ios::binary | std::ios::in | std::ios::out)
+      .write(data.data(), static_cast<std::streamsize>(data.size()));
+}
 
 SearchFilter textQuery(std::string text) {
   SearchFilter f;
@@ -283,6 +293,57 @@ TEST_F(SearchTest, DeletedOrStaleIndexIsRebuiltWithTheSameResults) {
   EXPECT_EQ(lines_[0], "search index: applying 2 entries it lacks");
   EXPECT_EQ(answers(), before);
   EXPECT_EQ(ids("ras"), std::vector<std::string>{"sak-ny"});
+}
+
+// Damage under the open index, found by a query and then by an update: the
+// node reports it once, sets the folder aside, rebuilds it and answers.
+// Enough cases that the tables span many blocks, most of them not cached.
+TEST_F(SearchTest, DamageFoundWhileTheIndexIsOpenCostsARebuild) {
+  std::string lines;
+  for (int i = 0; i < 600; ++i) {
+    std::string n = std::to_string(i);
+    lines += Json{{"id", "sak-" + n},
+                  {"title", "Sak " + n + " om varsling"},
+                  {"procedure", "open"},
+                  {"status", "completed"},
+                  {"summary", "Varsling av flom i vassdrag " + n + " og elv e" + n + "."}}
+                 .dump() +
+             "\n";
+  }
+  testing::writeFile(dir_ / "cases.jsonl", lines);
+  auto imported = node_->importJsonl(
+      dir_ / "cases.jsonl", [](const std::string&) {}, [](uint64_t) {});
+  ASSERT_TRUE(imported.isOk()) << imported.status().message();
+  auto before = ids(textQuery("flom"));
+  ASSERT_EQ(before.size(), 600u);
+  const std::string damaged = "search index: the files in " + home() + "/search are damaged (";
+  auto expectReported = [&] {
+    ASSERT_EQ(lines_.size(), 3u) << ::testing::PrintToString(lines_);
+    EXPECT_EQ(lines_[0].rfind(damaged, 0), 0u) << lines_[0];
+    EXPECT_NE(lines_[0].find("Error: "), std::string::npos) << lines_[0];
+    EXPECT_NE(lines_[0].find("; moved it to " + home() + "/search.damaged-"), std::string::npos);
+    EXPECT_EQ(lines_[1].rfind("search index: building from", 0), 0u) << lines_[1];
+    lines_.clear();
+  };
+  lines_.clear();
+  for (const char* table : {"postlist.glass", "docdata.glass", "termlist.glass"}) {
+    flipBytes(home() + "/search/" + table);
+  }
+  EXPECT_EQ(ids(textQuery("flom")), before);
+  expectReported();
+
+  flipBytes(home() + "/search/postlist.glass");
+  flipBytes(home() + "/search/termlist.glass");
+  put("sak-7", {{"summary", "Ny tekst om ras."}});
+  expectReported();  // by the update, before any search
+  EXPECT_EQ(ids(textQuery("flom")).size(), 599u);
+  EXPECT_EQ(ids("ras"), std::vector<std::string>{"sak-7"});
+  EXPECT_TRUE(lines_.empty());
+  size_t aside = 0;
+  for (const auto& e : fs::directory_iterator(home())) {
+    aside += e.path().filename().string().starts_with("search.damaged-");
+  }
+  EXPECT_EQ(aside, 1u);
 }
 
 // Entries from a peer reach the index in the same path that stores them.
