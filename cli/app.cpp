@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "cli/cli.h"
+#include "cli/usage.h"
 
 namespace allmenning::cli {
 
@@ -13,7 +14,11 @@ void buildApp(CLI::App& app, Globals& g) {
   app.fallthrough();  // --home and --json may follow the subcommand too
   app.add_option("--home", g.home, "Node home folder (default $ALLMENNING_HOME or ~/.allmenning)")
       ->capture_default_str();
-  app.add_flag("--json", g.json, "Machine-readable JSON output");
+  app.add_flag("--json", g.json,
+               "Machine-readable output: every command, and every error, writes one JSON "
+               "document on stdout");
+  app.set_version_flag("--version", std::string(),
+                       "Print the program, entry format, protocol and storage format versions");
   addInit(app, g);
   addId(app, g);
   addRun(app, g);
@@ -47,19 +52,22 @@ int checkOutput(Globals& g, int code) {
 }
 
 int parseAndRun(CLI::App& app, Globals& g, int argc, const char* const* argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  g.json = g.json || asksForJson(args);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForVersion&) {
+    answer(g, versionInfo(), printVersion);
+    finish(g, Status::ok());
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e, g.out(), g.err());
-    return rc == 0 ? 0 : 2;  // usage errors are bad input
+    if (e.get_exit_code() == 0) return app.exit(e, g.out(), g.err());  // --help
+    return fail(g, usageError(app, e, args));
   } catch (const std::exception& e) {
     // Every expected failure is a Status; reaching here is a bug, reported
     // as a failed operation rather than an abort.
-    g.err() << "allmenning: internal error: " << e.what() << "\n";
-    return 1;
+    return fail(g, Status::ioError(std::string("internal error: ") + e.what()));
   } catch (const kj::Exception& e) {
-    g.err() << "allmenning: internal error: " << e.getDescription().cStr() << "\n";
-    return 1;
+    return fail(g, Status::ioError(std::string("internal error: ") + e.getDescription().cStr()));
   }
   return g.exitCode;
 }

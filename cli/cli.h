@@ -24,6 +24,13 @@ namespace allmenning::cli {
 constexpr const char* kAppDescription =
     "Allmenning: a federated database of innovative public procurement cases.";
 
+struct Globals;
+
+// How a command's answer reads as text, printed from the very value that
+// --json prints, so that the two forms cannot disagree. A plain function, not
+// a closure: it runs once the command's locals are gone.
+using TextForm = void (*)(Globals& g, const Json& answer);
+
 struct Globals {
   std::string home;   // --home, else $ALLMENNING_HOME, else ~/.allmenning
   bool json = false;  // --json
@@ -43,6 +50,9 @@ struct Globals {
   std::vector<std::string> argv;
   // What the command read from stdin (readStdin), forwarded with it.
   std::optional<std::string> stdinData;
+  // The command's answer (answer()), printed by finish().
+  std::optional<Json> answerValue;
+  TextForm answerText = nullptr;
 
   std::ostream& out() { return *outStream; }
   std::ostream& err() { return *errStream; }
@@ -52,6 +62,8 @@ struct Globals {
   // `message` with every path resolved by path() turned back into the form
   // the user typed, so errors read the same wherever the command ran.
   std::string asTyped(std::string message) const;
+  // Makes asTyped() show `resolved` as `typed` (a scratch copy of stdin as "-").
+  void alias(std::string resolved, std::string typed);
 
  private:
   std::vector<std::pair<std::string, std::string>> resolved_;  // (resolved, typed)
@@ -68,7 +80,25 @@ int runCli(CLI::App& app, Globals& g, int argc, const char* const* argv);
 // "writing to standard output: <reason>", the reason from errno: the
 // message of a failed write to g.out().
 std::string outputError();
-// Prints "allmenning: <message>" on g.err() and returns the exit code.
+// Output. Whether a command prints text or JSON is decided here and in
+// finish(), never by the command: a command states its answer as a value
+// and how that value reads as text.
+//
+// Sets what the command answers. It is printed when the command ends
+// (finish()): as JSON on stdout with --json, else by `text`. A command that
+// fails after doing part of its work (an import that stored some cases and
+// then refused the rest) answers first, and both are printed.
+void answer(Globals& g, Json value, TextForm text);
+// Prints `line` on stdout at once, in text mode: a case id the moment it is
+// durable. With --json stdout holds one JSON document, so nothing is printed
+// here and the answer carries the line.
+void printNow(Globals& g, const std::string& line);
+// Ends the command with `status`: prints its answer, then the error if
+// `status` is one, and sets g.exitCode.
+void finish(Globals& g, const Status& status);
+// Prints the error and returns its exit status: "allmenning: <message>" on
+// stderr, or with --json {"error": message, "exit": status} on stdout, with
+// the fields of any answer the command gave before it failed.
 int fail(Globals& g, const Status& status);
 // Opens the database in g.home directly. Another process may hold its lock
 // for a moment (a command run directly, a node starting or stopping), so
@@ -77,7 +107,7 @@ int fail(Globals& g, const Status& status);
 // rebuild) go to `progress`, else to g.err().
 Result<std::unique_ptr<Node>> openNode(Globals& g, const std::function<bool()>& done = {},
                                        const Progress& progress = {});
-// Runs `body` on the node and sets g.exitCode. This is the one place that
+// Runs `body` on the node and ends the command (finish()). This is the one place that
 // decides where a command runs: on g.node when it came through the admin
 // socket; else, when a node runs in g.home and answers on its admin socket,
 // the whole command is sent there and its output and exit code relayed;

@@ -149,7 +149,8 @@ The running node's admin socket: other commands go through it while
 \fBrun\fR runs.
 .SH EXIT STATUS
 0 on success, 1 when something was not found or an operation failed, 2 for
-bad input or usage.
+bad input or usage. With \fB\-\-json\fR an error is also one JSON object on
+stdout, {"error": message, "exit": status}.
 .SH SEE ALSO
 \fBsystemctl\fR(1), \fBjournalctl\fR(1); docs/operations.md in the source.
 )";

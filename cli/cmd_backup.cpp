@@ -5,20 +5,41 @@
 namespace allmenning::cli {
 namespace {
 
-Json reportJson(const BackupReport& r, const std::string& dir) {
-  Json heads = Json::array();
-  for (const auto& [author, head] : r.heads) {
-    heads.push_back({{"author", toHex(author)}, {"seq", head.seq}, {"hash", toHex(head.hash)}});
-  }
-  return Json{{"dir", dir},       {"node", toHex(r.node)}, {"created", r.created},
-              {"files", r.files}, {"bytes", r.bytes},      {"heads", std::move(heads)}};
-}
-
 uint64_t ownSeq(const BackupReport& r) {
   for (const auto& [author, head] : r.heads) {
     if (author == r.node) return head.seq;
   }
   return 0;
+}
+
+// "seq" is this node's own head in the backup.
+Json reportJson(const BackupReport& r, const std::string& dir) {
+  Json heads = Json::array();
+  for (const auto& [author, head] : r.heads) {
+    heads.push_back({{"author", toHex(author)}, {"seq", head.seq}, {"hash", toHex(head.hash)}});
+  }
+  return Json{{"dir", dir},
+              {"node", toHex(r.node)},
+              {"seq", ownSeq(r)},
+              {"created", r.created},
+              {"files", r.files},
+              {"bytes", r.bytes},
+              {"heads", std::move(heads)}};
+}
+
+void printBackup(Globals& g, const Json& r) {
+  g.out() << "backup of " << r["node"].get<std::string>() << " at seq " << r["seq"].get<uint64_t>()
+          << " in " << r["dir"].get<std::string>() << ": " << r["files"].get<uint64_t>()
+          << " files, " << r["bytes"].get<uint64_t>() << " bytes, heads of " << r["heads"].size()
+          << " authors\n";
+}
+
+void printRestore(Globals& g, const Json& r) {
+  g.out() << "restored " << r["node"].get<std::string>() << " at seq " << r["seq"].get<uint64_t>()
+          << " into " << r["home"].get<std::string>() << " from the backup taken "
+          << r["created"].get<std::string>() << "\n"
+          << "authoring is held until a peer confirms this node's head: start it with "
+             "`allmenning run`\n";
 }
 
 void addBackupCommand(CLI::App& app, Globals& g) {
@@ -32,13 +53,7 @@ void addBackupCommand(CLI::App& app, Globals& g) {
     withNode(g, [&](Node& node) -> Status {
       auto r = writeBackup(node, g.path(*dir));
       if (!r.isOk()) return r.status();
-      if (g.json) {
-        printJson(g, reportJson(*r, *dir));
-      } else {
-        g.out() << "backup of " << toHex(r->node) << " at seq " << ownSeq(*r) << " in " << *dir
-                << ": " << r->files << " files, " << r->bytes << " bytes, heads of "
-                << r->heads.size() << " authors\n";
-      }
+      answer(g, reportJson(*r, *dir), printBackup);
       return Status::ok();
     });
   });
@@ -52,20 +67,14 @@ void addRestoreCommand(CLI::App& app, Globals& g) {
   auto dir = std::make_shared<std::string>();
   cmd->add_option("DIR", *dir, "Folder written by `allmenning backup`")->required();
   cmd->callback([&g, dir] {
-    if (g.node) {
-      g.exitCode = fail(g, Status::refused("restore: a node is running in this home"));
-      return;
-    }
+    if (g.node) return finish(g, Status::refused("restore: a node is running in this home"));
     auto r = restoreBackup(g.path(*dir), g.home, systemClock());
-    if (!r.isOk()) {
-      g.exitCode = fail(g, r.status());
-      return;
+    if (r.isOk()) {
+      Json j = reportJson(*r, *dir);
+      j["home"] = g.home;
+      answer(g, std::move(j), printRestore);
     }
-    if (g.json) return printJson(g, reportJson(*r, *dir));
-    g.out() << "restored " << toHex(r->node) << " at seq " << ownSeq(*r) << " into " << g.home
-            << " from the backup taken " << r->created << "\n"
-            << "authoring is held until a peer confirms this node's head: start it with "
-               "`allmenning run`\n";
+    finish(g, r.status());
   });
 }
 
@@ -88,11 +97,9 @@ void addAuthoringCommand(CLI::App& app, Globals& g) {
       }
       auto resumed = node.resumeAuthoring();
       if (!resumed.isOk()) return resumed.status();
-      if (g.json) {
-        printJson(g, Json{{"held", false}, {"resumed", *resumed}});
-      } else {
-        g.out() << (*resumed ? "authoring resumed\n" : "authoring was not held\n");
-      }
+      answer(g, Json{{"held", false}, {"resumed", *resumed}}, [](Globals& g, const Json& r) {
+        g.out() << (r["resumed"].get<bool>() ? "authoring resumed\n" : "authoring was not held\n");
+      });
       return Status::ok();
     });
   });

@@ -48,13 +48,11 @@ void addShow(CLI::App& group, Globals& g) {
       if (!key.isOk()) return key.status();
       auto c = node.showCase(*key, *history);
       if (!c.isOk()) return c.status();
-      if (g.json) {
-        printJson(g, *c);
-        return Status::ok();
-      }
-      printRecord(g.out(), *c, "case");
-      printLinks(g.out(), *c);
-      if (c->contains("history")) printHistory(g.out(), (*c)["history"]);
+      answer(g, std::move(*c), [](Globals& g, const Json& c) {
+        printRecord(g.out(), c, "case");
+        printLinks(g.out(), c);
+        if (c.contains("history")) printHistory(g.out(), c["history"]);
+      });
       return Status::ok();
     });
   });

@@ -18,21 +18,17 @@ void addInit(CLI::App& app, Globals& g) {
     // there by the CLI, and a hand-made request gets this answer.
     Status st = g.node ? Status::refused("init: a node is running in this home")
                        : Node::init(g.home, *options, systemClock());
-    if (!st.isOk()) {
-      g.exitCode = fail(g, st);
-      return;
+    auto node = st.isOk() ? openNode(g) : Result<std::unique_ptr<Node>>(st);
+    if (node.isOk()) {
+      answer(g,
+             Json{{"home", g.home}, {"id", toHex((*node)->id())}, {"name", options->profile.name}},
+             [](Globals& g, const Json& r) {
+               g.out() << "created node \"" << r["name"].get<std::string>() << "\" in "
+                       << r["home"].get<std::string>() << "\n"
+                       << "id " << r["id"].get<std::string>() << "\n";
+             });
     }
-    auto node = openNode(g);
-    if (!node.isOk()) {
-      g.exitCode = fail(g, node.status());
-      return;
-    }
-    if (g.json) {
-      printJson(g, Json{{"home", g.home}, {"id", toHex((*node)->id())}});
-    } else {
-      g.out() << "created node \"" << options->profile.name << "\" in " << g.home << "\n"
-              << "id " << toHex((*node)->id()) << "\n";
-    }
+    finish(g, node.status());
   });
 }
 
@@ -40,14 +36,10 @@ void addId(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand("id", "Print this node's public key (64 hex characters)");
   cmd->callback([&g] {
     withNode(g, [&](Node& node) -> Status {
-      std::string hex = toHex(node.id());
-      if (g.json) {
-        auto profile = node.profile();
-        if (!profile.isOk()) return profile.status();
-        printJson(g, Json{{"id", hex}, {"name", profile->name}});
-      } else {
-        g.out() << hex << "\n";
-      }
+      auto profile = node.profile();
+      if (!profile.isOk()) return profile.status();
+      answer(g, Json{{"id", toHex(node.id())}, {"name", profile->name}},
+             [](Globals& g, const Json& r) { g.out() << r["id"].get<std::string>() << "\n"; });
       return Status::ok();
     });
   });

@@ -20,7 +20,7 @@ void addNeedShow(CLI::App& group, Globals& g) {
       if (!key.isOk()) return key.status();
       auto n = node.showNeed(*key);
       if (!n.isOk()) return n.status();
-      g.json ? printJson(g, *n) : printRecord(g.out(), *n, "need");
+      answer(g, std::move(*n), [](Globals& g, const Json& n) { printRecord(g.out(), n, "need"); });
       return Status::ok();
     });
   });
@@ -81,10 +81,19 @@ void addNeedFind(CLI::App& group, Globals& g, bool withWords) {
       ALM_RETURN_IF_ERROR(checkNeedArgs(*a));
       auto rows = node.listNeeds(a->filter);
       if (!rows.isOk()) return rows.status();
-      g.json ? printJson(g, *rows) : printNeeds(g.out(), *rows);
+      answer(g, std::move(*rows), [](Globals& g, const Json& rows) { printNeeds(g.out(), rows); });
       return Status::ok();
     });
   });
+}
+
+void printExperience(Globals& g, const Json& e) {
+  printRecord(g.out(), e, "experience");
+  const Json& about = e["about"];
+  g.out() << "\nabout            "
+          << (about.is_null() ? "a case this node does not hold (or holds retracted)"
+                              : shown(about["title"].get<std::string>()))
+          << "\n";
 }
 
 void addExperienceShow(CLI::App& group, Globals& g) {
@@ -99,16 +108,7 @@ void addExperienceShow(CLI::App& group, Globals& g) {
       if (!key.isOk()) return key.status();
       auto e = node.showExperience(*key);
       if (!e.isOk()) return e.status();
-      if (g.json) {
-        printJson(g, *e);
-        return Status::ok();
-      }
-      printRecord(g.out(), *e, "experience");
-      const Json& about = (*e)["about"];
-      g.out() << "\nabout            "
-              << (about.is_null() ? "a case this node does not hold (or holds retracted)"
-                                  : about["title"].get<std::string>())
-              << "\n";
+      answer(g, std::move(*e), printExperience);
       return Status::ok();
     });
   });
@@ -158,7 +158,8 @@ void addNeedMatch(CLI::App& group, Globals& g) {
       if (!need.isOk()) return need.status();
       auto rows = node.matchNeed(*need, *limit);
       if (!rows.isOk()) return rows.status();
-      g.json ? printJson(g, *rows) : printMatches(g.out(), *rows);
+      answer(g, std::move(*rows),
+             [](Globals& g, const Json& rows) { printMatches(g.out(), rows); });
       return Status::ok();
     });
   });

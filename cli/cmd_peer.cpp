@@ -16,7 +16,10 @@ void addPeerAdd(CLI::App& group, Globals& g) {
       auto k = parsePublicKey(*key);
       if (!k.isOk()) return k.status();
       ALM_RETURN_IF_ERROR(node.addPeer(*address, *k));
-      g.out() << "peer " << *key << " at " << *address << "\n";
+      answer(g, Json{{"peer", toHex(*k)}, {"address", *address}}, [](Globals& g, const Json& r) {
+        g.out() << "peer " << r["peer"].get<std::string>() << " at "
+                << r["address"].get<std::string>() << "\n";
+      });
       return Status::ok();
     });
   });
@@ -31,20 +34,29 @@ void addPeerRemove(CLI::App& group, Globals& g) {
       auto k = parsePublicKey(*key);
       if (!k.isOk()) return k.status();
       ALM_RETURN_IF_ERROR(node.removePeer(*k));
-      g.out() << "removed peer " << *key << "\n";
+      answer(g, Json{{"removed", toHex(*k)}}, [](Globals& g, const Json& r) {
+        g.out() << "removed peer " << r["removed"].get<std::string>() << "\n";
+      });
       return Status::ok();
     });
   });
 }
 
 // "connected", or why not, as far as the dialer knows.
-std::string peerState(const Json& p, bool running) {
-  if (!running) return "node not running";
+std::string peerState(const Json& p) {
+  if (!p["nodeRunning"].get<bool>()) return "node not running";
   if (p["connected"].get<bool>()) return "connected";
   std::string out = "not connected";
   if (!p["lastError"].is_null()) out += ": " + p["lastError"].get<std::string>();
   if (p["inbound"].get<bool>()) out += " (the peer is connected to us, from its side)";
   return out;
+}
+
+void printPeers(Globals& g, const Json& peers) {
+  for (const auto& p : peers) {
+    g.out() << p["key"].get<std::string>() << "  " << p["address"].get<std::string>() << "  "
+            << peerState(p) << "\n";
+  }
 }
 
 }  // namespace
@@ -61,14 +73,10 @@ void addPeer(CLI::App& app, Globals& g) {
     withNode(g, [&](Node& node) -> Status {
       auto s = node.status();
       if (!s.isOk()) return s.status();
-      if (g.json) {
-        printJson(g, (*s)["peers"]);
-        return Status::ok();
-      }
-      for (const auto& p : (*s)["peers"]) {
-        g.out() << p["key"].get<std::string>() << "  " << p["address"].get<std::string>() << "  "
-                << peerState(p, (*s)["node"]["running"].get<bool>()) << "\n";
-      }
+      // Each row says whether the node runs: the JSON stays the list it was.
+      Json peers = (*s)["peers"];
+      for (auto& p : peers) p["nodeRunning"] = (*s)["node"]["running"];
+      answer(g, std::move(peers), printPeers);
       return Status::ok();
     });
   });

@@ -4,6 +4,7 @@
 // profile entries of the node's own log. `init` publishes the first, `profile
 // set` each change, and peers learn it as they learn any entry.
 #include "cli/cli.h"
+#include "cli/show_text.h"
 
 namespace allmenning::cli {
 namespace {
@@ -15,19 +16,22 @@ Json profileJson(const Node& node, const ProfileRecord& p) {
               {"kommunenummer", p.kommunenummer.empty() ? Json(nullptr) : Json(p.kommunenummer)}};
 }
 
+void printProfile(Globals& g, const Json& p) {
+  auto field = [](const Json& v) {
+    return v.is_null() ? std::string("-") : shown(v.get<std::string>());
+  };
+  g.out() << "name           " << field(p["name"]) << "\n"
+          << "orgnr          " << field(p["orgnr"]) << "\n"
+          << "kommunenummer  " << field(p["kommunenummer"]) << "\n";
+}
+
 void addProfileShow(CLI::App& group, Globals& g) {
   auto* show = group.add_subcommand("show", "Print the profile this node publishes");
   show->callback([&g] {
     withNode(g, [&](Node& node) -> Status {
       auto p = node.profile();
       if (!p.isOk()) return p.status();
-      if (g.json) {
-        printJson(g, profileJson(node, *p));
-        return Status::ok();
-      }
-      g.out() << "name           " << p->name << "\n"
-              << "orgnr          " << (p->orgnr.empty() ? "-" : p->orgnr) << "\n"
-              << "kommunenummer  " << (p->kommunenummer.empty() ? "-" : p->kommunenummer) << "\n";
+      answer(g, profileJson(node, *p), printProfile);
       return Status::ok();
     });
   });
@@ -59,8 +63,7 @@ void addProfileSet(CLI::App& group, Globals& g) {
                                   "Municipality number (4 digits; \"\" clears it)");
   set->callback([&g, o] {
     if (o->nameOpt->count() + o->orgnrOpt->count() + o->kommuneOpt->count() == 0) {
-      g.exitCode = fail(g, Status::invalid("profile set: give --name, --orgnr or --kommunenummer"));
-      return;
+      return finish(g, Status::invalid("profile set: give --name, --orgnr or --kommunenummer"));
     }
     withNode(g, [&](Node& node) -> Status {
       auto current = node.profile();
@@ -68,15 +71,14 @@ void addProfileSet(CLI::App& group, Globals& g) {
       ProfileRecord wanted = o->over(*current);
       auto r = node.setProfile(wanted);
       if (!r.isOk()) return r.status();
-      if (g.json) {
-        Json j = profileJson(node, wanted);
-        j["seq"] = r->seq;
-        j["unchanged"] = r->unchanged;
-        printJson(g, j);
-      } else {
-        g.out() << (r->unchanged ? "unchanged: identical to seq " : "published as seq ") << r->seq
-                << "\n";
-      }
+      Json j = profileJson(node, wanted);
+      j["seq"] = r->seq;
+      j["unchanged"] = r->unchanged;
+      answer(g, std::move(j), [](Globals& g, const Json& r) {
+        g.out() << (r["unchanged"].get<bool>() ? "unchanged: identical to seq "
+                                               : "published as seq ")
+                << r["seq"].get<uint64_t>() << "\n";
+      });
       return Status::ok();
     });
   });

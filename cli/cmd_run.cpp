@@ -154,6 +154,7 @@ int serveUntilStopped(Globals& g, const ReloadTargets& reload, const sigset_t& s
   log.log(LogLevel::kInfo, "stopping signal=" + signal);
   (*server)->stop();
   admin.join();
+  answer(g, Json{{"stopped", signal}}, [](Globals&, const Json&) {});  // the log said it
   return 0;
 }
 
@@ -222,7 +223,12 @@ void addRun(CLI::App& app, Globals& g) {
   cmd->callback([&g, level] {
     std::optional<LogLevel> chosen;
     if (!level->empty()) chosen = *parseLogLevel(*level);
-    g.exitCode = runNode(g, chosen);
+    int code = runNode(g, chosen);
+    if (code == 0) {
+      finish(g, Status::ok());
+    } else {
+      g.exitCode = code;  // runNode printed the error
+    }
   });
 }
 

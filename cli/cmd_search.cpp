@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/show_text.h"
 #include "protocol/case_rules.h"
+#include "protocol/echo.h"
 
 namespace allmenning::cli {
 namespace {
@@ -19,10 +20,11 @@ struct SearchArgs {
 Status checkArgs(SearchArgs& a) {
   const std::string& cpv = a.filter.cpvPrefix;
   if (!cpv.empty() && (cpv.size() > 10 || cpv.find_first_not_of("0123456789-") != cpv.npos)) {
-    return Status::invalid("--cpv: \"" + cpv + "\" is not a CPV code prefix (digits, DDDDDDDD-D)");
+    return Status::invalid("--cpv: " + quote(cpv) +
+                           " is not a CPV code prefix (digits, DDDDDDDD-D)");
   }
   if (!a.filter.kommune.empty() && !rules::isValidKommunenummer(a.filter.kommune)) {
-    return Status::invalid("--kommune: \"" + a.filter.kommune + "\" is not 4 digits");
+    return Status::invalid("--kommune: " + quote(a.filter.kommune) + " is not 4 digits");
   }
   if (!a.author.empty()) {
     auto key = fromHexFixed<32>(a.author);
@@ -92,7 +94,7 @@ void addSearch(CLI::App& app, Globals& g) {
       ALM_RETURN_IF_ERROR(checkArgs(*a));
       auto rows = node.search(a->filter);
       if (!rows.isOk()) return rows.status();
-      g.json ? printJson(g, *rows) : printRows(g.out(), *rows);
+      answer(g, std::move(*rows), [](Globals& g, const Json& rows) { printRows(g.out(), rows); });
       return Status::ok();
     });
   });
@@ -103,7 +105,10 @@ void addReindex(CLI::App& app, Globals& g) {
                                  "Rebuild the full-text index (<home>/search) from the database");
   cmd->callback([&g] {
     withNode(g, [&](Node& node) -> Status {
-      return node.reindex([&g](std::string_view line) { g.err() << line << "\n"; });
+      ALM_RETURN_IF_ERROR(node.reindex([&g](std::string_view line) { g.err() << line << "\n"; }));
+      // The progress lines on stderr are the text form.
+      answer(g, Json{{"reindexed", true}}, [](Globals&, const Json&) {});
+      return Status::ok();
     });
   });
 }

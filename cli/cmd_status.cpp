@@ -85,7 +85,7 @@ void addStatus(CLI::App& app, Globals& g) {
     withNode(g, [&](Node& node) -> Status {
       auto s = node.status();
       if (!s.isOk()) return s.status();
-      g.json ? printJson(g, *s) : printStatus(g, *s);
+      answer(g, std::move(*s), printStatus);
       return Status::ok();
     });
   });

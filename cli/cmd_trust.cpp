@@ -28,7 +28,9 @@ void addTrustAdd(CLI::App& group, Globals& g) {
       auto k = parsePublicKey(*key);
       if (!k.isOk()) return k.status();
       ALM_RETURN_IF_ERROR(node.trustKey(*k, *name));
-      g.out() << "trusted " << *key << "\n";
+      answer(g, Json{{"trusted", toHex(*k)}, {"name", *name}}, [](Globals& g, const Json& r) {
+        g.out() << "trusted " << r["trusted"].get<std::string>() << "\n";
+      });
       return Status::ok();
     });
   });
@@ -44,7 +46,9 @@ void addTrustRemove(CLI::App& group, Globals& g) {
       auto k = parsePublicKey(*key);
       if (!k.isOk()) return k.status();
       ALM_RETURN_IF_ERROR(node.distrustKey(*k));
-      g.out() << "no longer trusted: " << *key << "\n";
+      answer(g, Json{{"distrusted", toHex(*k)}}, [](Globals& g, const Json& r) {
+        g.out() << "no longer trusted: " << r["distrusted"].get<std::string>() << "\n";
+      });
       return Status::ok();
     });
   });
@@ -64,7 +68,7 @@ void addTrust(CLI::App& app, Globals& g) {
     withNode(g, [&](Node& node) -> Status {
       auto l = node.trustList();
       if (!l.isOk()) return l.status();
-      g.json ? printJson(g, *l) : printTrust(g, *l);
+      answer(g, std::move(*l), printTrust);
       return Status::ok();
     });
   });
@@ -91,13 +95,23 @@ void addVouch(CLI::App& app, Globals& g) {
       v->key = *k;
       auto r = node.vouchFor(*v, *update);
       if (!r.isOk()) return r.status();
-      if (r->unchanged) {
-        g.out() << "unchanged: " << *key << " is vouched for as " << shown(v->name) << " at seq "
-                << r->seq << "\n";
-      } else {
-        g.out() << "vouched for " << *key << " (" << shown(v->name) << ") as seq " << r->seq
-                << "\n";
-      }
+      Json j{{"vouched", toHex(v->key)},
+             {"name", v->name},
+             {"seq", r->seq},
+             {"unchanged", r->unchanged}};
+      if (!v->orgnr.empty()) j["orgnr"] = v->orgnr;
+      if (!v->kommunenummer.empty()) j["kommunenummer"] = v->kommunenummer;
+      answer(g, std::move(j), [](Globals& g, const Json& r) {
+        std::string key = r["vouched"].get<std::string>();
+        std::string name = shown(r["name"].get<std::string>());
+        if (r["unchanged"].get<bool>()) {
+          g.out() << "unchanged: " << key << " is vouched for as " << name << " at seq "
+                  << r["seq"].get<uint64_t>() << "\n";
+        } else {
+          g.out() << "vouched for " << key << " (" << name << ") as seq "
+                  << r["seq"].get<uint64_t>() << "\n";
+        }
+      });
       return Status::ok();
     });
   });

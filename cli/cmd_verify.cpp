@@ -10,17 +10,17 @@ void addVerify(CLI::App& app, Globals& g) {
     withNode(g, [&](Node& node) -> Status {
       auto report = node.verify([&g](uint64_t n) { g.err() << "verify: " << n << " entries\n"; });
       if (!report.isOk()) return Status::corruption("verify FAILED: " + report.status().message());
-      if (g.json) {
-        printJson(g, Json{{"ok", true},
-                          {"entries", report->entries},
-                          {"authors", report->authors},
-                          {"cases", report->cases}});
-      } else {
-        g.out() << "verified " << report->entries << " entries from " << report->authors
-                << (report->authors == 1 ? " author" : " authors") << "; " << report->cases
+      Json j{{"ok", true},
+             {"entries", report->entries},
+             {"authors", report->authors},
+             {"cases", report->cases}};
+      answer(g, std::move(j), [](Globals& g, const Json& r) {
+        uint64_t authors = r["authors"].get<uint64_t>();
+        g.out() << "verified " << r["entries"].get<uint64_t>() << " entries from " << authors
+                << (authors == 1 ? " author" : " authors") << "; " << r["cases"].get<uint64_t>()
                 << " cases: signatures, hash chains, payloads, indexes and "
                 << "RocksDB checksums OK\n";
-      }
+      });
       return Status::ok();
     });
   });

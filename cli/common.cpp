@@ -54,6 +54,10 @@ std::string Globals::path(const std::string& typed) {
   return full;
 }
 
+void Globals::alias(std::string resolved, std::string typed) {
+  resolved_.emplace_back(std::move(resolved), std::move(typed));
+}
+
 std::string Globals::asTyped(std::string message) const {
   for (const auto& [full, typed] : resolved_) {
     for (size_t at = message.find(full); at != std::string::npos;
@@ -69,10 +73,44 @@ std::string outputError() {
          (errno != 0 ? std::strerror(errno) : "the write failed");
 }
 
+void answer(Globals& g, Json value, TextForm text) {
+  g.answerValue = std::move(value);
+  g.answerText = text;
+}
+
+void printNow(Globals& g, const std::string& line) {
+  if (!g.json) g.out() << line << std::endl;
+}
+
+void finish(Globals& g, const Status& status) {
+  // With --json a failed command's answer goes into its error object.
+  if (g.answerValue && (status.isOk() || !g.json)) {
+    if (g.json) {
+      printJson(g, *g.answerValue);
+    } else if (g.answerText) {
+      g.answerText(g, *g.answerValue);
+    }
+    g.answerValue.reset();
+  }
+  g.exitCode = status.isOk() ? 0 : fail(g, status);
+}
+
+// The text goes to stderr with --json too, for whoever watches a script run.
+// A message may quote input or peer data: its controls are shown escaped,
+// and its own line breaks (a list of bad lines) stay as they are. The JSON
+// error carries the message as it is; JSON escapes it.
 int fail(Globals& g, const Status& status) {
-  // A message may quote input or peer data: its controls are shown escaped,
-  // and its own line breaks (a list of bad lines) stay as they are.
-  g.err() << "allmenning: " << shownBlock(g.asTyped(status.message()), 0) << "\n";
+  std::string message = g.asTyped(status.message());
+  g.err() << "allmenning: " << shownBlock(message, 0) << "\n";
+  if (g.json) {
+    Json error = Json::object();
+    if (g.answerValue && g.answerValue->is_object()) error = *g.answerValue;
+    if (g.answerValue && !g.answerValue->is_object()) error["answer"] = *g.answerValue;
+    error["error"] = message;
+    error["exit"] = status.exitCode();
+    printJson(g, error);
+  }
+  g.answerValue.reset();
   return status.exitCode();
 }
 
@@ -98,8 +136,7 @@ Result<std::unique_ptr<Node>> openNode(Globals& g, const std::function<bool()>& 
 // only fail on the database lock while the node runs.
 void withNode(Globals& g, const std::function<Status(Node&)>& body) {
   if (g.node) {
-    Status st = body(*g.node);
-    if (!st.isOk()) g.exitCode = fail(g, st);
+    finish(g, body(*g.node));
     return;
   }
   // A node that is starting holds the lock before its socket answers.
@@ -115,8 +152,7 @@ void withNode(Globals& g, const std::function<Status(Node&)>& body) {
     for (const std::string& w : (*node)->config().warnings)
       g.err() << "allmenning: warning: " << w << "\n";
   }
-  Status st = node.isOk() ? body(**node) : node.status();
-  if (!st.isOk()) g.exitCode = fail(g, st);
+  finish(g, node.isOk() ? body(**node) : node.status());
 }
 
 // One byte over the limit is read on purpose: readInputFile then refuses the

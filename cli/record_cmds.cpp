@@ -22,6 +22,23 @@ std::string authorLine(const Json& c) {
   return nameText(c) + ", " + from + differsText(c);
 }
 
+// `put`: the ref on stdout, what became of it on stderr.
+void printPut(Globals& g, const Json& r) {
+  g.out() << r["ref"].get<std::string>() << "\n";
+  if (r.contains("warning")) {
+    g.err() << "allmenning: warning: " << r["warning"].get<std::string>() << "\n";
+  }
+  g.err() << (r["unchanged"].get<bool>() ? "unchanged: identical to seq " : "published as seq ")
+          << r["seq"].get<uint64_t>() << "\n";
+}
+
+Json putJson(Kind kind, const PutResult& r) {
+  Json j{{"kind", kindName(kind)}, {"ref", caseRef(r.key)}, {"author", toHex(r.key.author)},
+         {"id", r.key.id},         {"seq", r.seq},          {"unchanged", r.unchanged}};
+  if (!r.warning.empty()) j["warning"] = r.warning;
+  return j;
+}
+
 }  // namespace
 
 std::string textOf(const Json& v) {
@@ -82,10 +99,7 @@ void addPut(CLI::App& group, Globals& g, Kind kind, const std::string& format) {
       if (!text.isOk()) return text.status();
       auto r = node.put(kind, *text);
       if (!r.isOk()) return r.status().withContext(*file);
-      g.out() << caseRef(r->key) << "\n";
-      if (!r->warning.empty()) g.err() << "allmenning: warning: " << r->warning << "\n";
-      g.err() << (r->unchanged ? "unchanged: identical to seq " : "published as seq ") << r->seq
-              << "\n";
+      answer(g, putJson(kind, *r), printPut);
       return Status::ok();
     });
   });
@@ -101,7 +115,10 @@ void addRetract(CLI::App& group, Globals& g, Kind kind) {
       auto key = node.parseCaseRef(*ref, kind);
       if (!key.isOk()) return key.status();
       ALM_RETURN_IF_ERROR(node.retract(kind, *key));
-      g.out() << "retracted " << caseRef(*key) << "\n";
+      answer(g, Json{{"kind", kindName(kind)}, {"retracted", caseRef(*key)}},
+             [](Globals& g, const Json& r) {
+               g.out() << "retracted " << r["retracted"].get<std::string>() << "\n";
+             });
       return Status::ok();
     });
   });

@@ -12,7 +12,9 @@
 #include <filesystem>
 #include <sstream>
 
+#include "node/address.h"
 #include "protocol/case_rules.h"
+#include "protocol/echo.h"
 #include "protocol/records.h"
 
 namespace allmenning {
@@ -35,6 +37,18 @@ Status writeAll(int fd, std::string_view data, const std::string& path) {
   return Status::ok();
 }
 
+// Refuses what is not a regular file, naming what it is: a directory in the
+// place of the key would otherwise be judged by its mode.
+Status checkRegularFile(const std::string& what, const std::string& path, const struct stat& st) {
+  if (S_ISREG(st.st_mode)) return Status::ok();
+  std::string is = S_ISDIR(st.st_mode)                          ? "a directory"
+                   : S_ISFIFO(st.st_mode)                       ? "a FIFO"
+                   : S_ISSOCK(st.st_mode)                       ? "a socket"
+                   : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                : "not a regular file";
+  return Status::refused(what + " " + path + " is " + is + "; it must be a regular file");
+}
+
 Status fsyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) return sysError("opening " + dir);
@@ -43,45 +57,26 @@ Status fsyncDir(const std::string& dir) {
   return rc == 0 ? Status::ok() : sysError("syncing " + dir);
 }
 
-bool isValidListen(const std::string& s) {
-  size_t colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  std::string port = s.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != port.npos) {
-    return false;
-  }
-  return std::stoi(port) <= 65535;
-}
-
 }  // namespace
 
+// A peer's address, by the one HOST:PORT rule of node/address.h; the host is
+// resolved when dialed.
 Result<DialPeer> parsePeerAddress(const std::string& address) {
-  size_t colon = address.rfind(':');
-  std::string port = colon == std::string::npos ? "" : address.substr(colon + 1);
-  if (colon == 0 || port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) == 0 ||
-      std::stoi(port) > 65535) {
-    return Status::invalid("address \"" + address + "\" is not HOST:PORT (port 1..65535)");
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host.size() > 253 || host.find_first_of(" \t\r\n") != std::string::npos) {
-    return Status::invalid("address \"" + address + "\": bad host name");
-  }
-  return DialPeer{host, static_cast<uint16_t>(std::stoi(port)), PublicKey{}};
+  auto parsed = parseHostPort(address, PortZero::kRefused);
+  if (!parsed.isOk()) return parsed.status().withContext("address");
+  return DialPeer{parsed->host, parsed->port, PublicKey{}};
 }
 
 Status checkConfig(const Config& c) {
-  if (!isValidListen(c.listen)) {
-    return Status::invalid("listen: \"" + c.listen + "\" is not HOST:PORT");
-  }
+  // Port 0: the system picks a free port when the node starts.
+  auto listen = parseHostPort(c.listen, PortZero::kAllowed);
+  if (!listen.isOk()) return listen.status().withContext("listen");
   if (c.acceptPeers != "any" && c.acceptPeers != "trusted") {
-    return Status::invalid("accept_peers: \"" + c.acceptPeers + "\" is not \"any\" or \"trusted\"");
+    return Status::invalid("accept_peers: " + quote(c.acceptPeers) +
+                           " is not \"any\" or \"trusted\"");
   }
   if (c.network.empty() || !rules::isValidId(c.network)) {
-    return Status::invalid("network: \"" + c.network + "\" must match [a-z0-9][a-z0-9-]{0,79}");
+    return Status::invalid("network: " + quote(c.network) + " must match [a-z0-9][a-z0-9-]{0,79}");
   }
   for (const auto& [key, address] : c.peers) {
     auto peer = parsePeerAddress(address);
@@ -150,6 +145,9 @@ Status readPeers(const toml::table& table, std::map<PublicKey, std::string>& pee
 }  // namespace
 
 Result<Config> loadConfig(const std::string& path) {
+  struct stat file {};
+  if (::stat(path.c_str(), &file) != 0) return sysError("reading config file " + path);
+  ALM_RETURN_IF_ERROR(checkRegularFile("config file", path, file));
   toml::table t;
   try {
     t = toml::parse_file(path);
@@ -288,6 +286,10 @@ Result<std::unique_ptr<SecretKey>> loadKey(const std::string& path) {
   if (::fstat(fd, &st) != 0) {
     ::close(fd);
     return sysError("reading key file " + path);
+  }
+  if (Status file = checkRegularFile("key file", path, st); !file.isOk()) {
+    ::close(fd);
+    return file;
   }
   if ((st.st_mode & 077) != 0) {
     ::close(fd);

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "protocol/echo.h"
+
 namespace allmenning {
 namespace {
 
@@ -62,8 +64,7 @@ Result<LogLevel> parseLogLevel(std::string_view text) {
   for (const LevelInfo& l : kLevels) {
     if (text == l.name) return l.level;
   }
-  return Status::invalid("log level \"" + std::string(text) +
-                         "\" is not one of debug, info, warn, error");
+  return Status::invalid("log level " + quote(text) + " is not one of debug, info, warn, error");
 }
 
 const char* logLevelName(LogLevel level) { return infoOf(level).name; }

@@ -31,6 +31,18 @@ Status withdrawIntent(const Store& store, const PublicKey& self, const std::stri
   return failure;
 }
 
+// The files of a node that exist in `paths`: what `init` refuses to
+// overwrite, and what makes a home without its config a damaged node rather
+// than no node at all.
+std::vector<std::string> nodeFiles(const HomePaths& paths) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& path : {paths.key(), paths.config(), paths.db(), paths.intent()}) {
+    if (std::filesystem::exists(std::filesystem::symlink_status(path, ec))) found.push_back(path);
+  }
+  return found;
+}
+
 }  // namespace
 
 Clock systemClock() {
@@ -55,13 +67,11 @@ Status Node::init(const std::string& home, const InitOptions& options, const Clo
   ALM_RETURN_IF_ERROR(checkConfig(options.config));
   ALM_RETURN_IF_ERROR(checkProfile(options.profile));
   HomePaths paths{home};
-  std::error_code ec;
-  for (const auto& existing : {paths.key(), paths.config(), paths.db(), paths.intent()}) {
-    if (std::filesystem::exists(std::filesystem::symlink_status(existing, ec))) {
-      return Status::refused(home + " already holds a node (" + existing +
-                             "); refusing to overwrite it");
-    }
+  if (auto existing = nodeFiles(paths); !existing.empty()) {
+    return Status::refused(home + " already holds a node (" + existing.front() +
+                           "); refusing to overwrite it");
   }
+  std::error_code ec;
   bool created = std::filesystem::create_directories(home, ec);
   if (ec) return Status::ioError("creating " + home + ": " + ec.message());
   if (created) ::chmod(home.c_str(), 0700);  // never change a folder we did not make
@@ -100,8 +110,20 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& home, const Clock& c
                                          const Progress& progress) {
   HomePaths paths{home};
   std::error_code ec;
-  if (!std::filesystem::exists(paths.config(), ec)) {
-    return Status::notFound("no node in " + home + " (create one with `allmenning init`)");
+  if (!std::filesystem::exists(std::filesystem::symlink_status(paths.config(), ec))) {
+    auto found = nodeFiles(paths);
+    if (found.empty()) {
+      return Status::notFound("no node in " + home + " (create one with `allmenning init`)");
+    }
+    std::string names;
+    for (const auto& f : found) {
+      names += (names.empty() ? "" : ", ") + std::filesystem::path(f).filename().string();
+    }
+    return Status::notFound(home + " holds a node (" + names + ") but its config file " +
+                            paths.config() +
+                            " is missing. Restore it from a backup, or write it again "
+                            "(docs/configuration.md) with the same network; `init` will not "
+                            "overwrite a node");
   }
   auto config = loadConfig(paths.config());
   if (!config.isOk()) return config.status();

@@ -2,11 +2,12 @@
 #include "node/node.h"
 #include "protocol/case_json.h"
 #include "protocol/case_rules.h"
+#include "protocol/echo.h"
 
 namespace allmenning {
 
 Result<CaseKey> Node::parseCaseRef(const std::string& ref, Kind kind) const {
-  const std::string what = kindName(kind) + " id \"" + ref + "\"";
+  const std::string what = kindName(kind) + " id " + quote(ref);
   size_t slash = ref.find('/');
   CaseKey key{id(), ref};
   if (slash != std::string::npos) {
@@ -15,7 +16,10 @@ Result<CaseKey> Node::parseCaseRef(const std::string& ref, Kind kind) const {
     key = CaseKey{*author, ref.substr(slash + 1)};
   }
   if (!rules::isValidId(key.id)) {
-    return Status::invalid(what + ": \"" + key.id + "\" does not match [a-z0-9][a-z0-9-]{0,79}");
+    // The ref is echoed once; the id within it is what fails.
+    if (slash == std::string::npos)
+      return Status::invalid(what + " does not match [a-z0-9][a-z0-9-]{0,79}");
+    return Status::invalid(what + ": the part after '/' does not match [a-z0-9][a-z0-9-]{0,79}");
   }
   return key;
 }

@@ -1,6 +1,7 @@
 // Node: publishing and retracting records of every kind (case, need,
 // experience), showing needs, and what the `need match` command builds on.
 #include "node/node.h"
+#include "protocol/echo.h"
 #include "protocol/record_json.h"
 #include "storage/links.h"
 
@@ -45,7 +46,7 @@ Status Node::checkExperience(ByteView payload, std::string& warning) {
   if (!record.isOk()) return record.status();
   const std::string ref = record->value("case", std::string());
   auto target = caseKeyOfRef(ref);
-  if (!target) return Status::invalid("case: \"" + ref + "\" is not a case reference");
+  if (!target) return Status::invalid("case: " + quote(ref) + " is not a case reference");
   if (target->author == id()) {
     return Status::invalid("case: " + ref +
                            " is this node's own case; an experience is another body's report on "

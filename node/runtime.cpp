@@ -1,8 +1,10 @@
 #include "node/runtime.h"
 
-#include <charconv>
 #include <chrono>
 #include <future>
+
+#include "node/address.h"
+#include "protocol/echo.h"
 
 namespace allmenning {
 
@@ -28,22 +30,14 @@ std::string endpointText(const tcp::endpoint& ep) {
 
 }  // namespace
 
-// config().listen was checked as HOST:PORT when the config was loaded; this
-// only turns it into an endpoint, accepting "[::1]:7400" as well.
+// config().listen was checked when the config was loaded, by the same rule;
+// this turns it into an endpoint, resolving a host name.
 Result<tcp::endpoint> resolveListen(const std::string& hostPort) {
-  size_t colon = hostPort.rfind(':');
-  if (colon == std::string::npos)
-    return Status::invalid("listen: \"" + hostPort + "\" is not HOST:PORT");
-  std::string host = hostPort.substr(0, colon);
-  std::string portText = hostPort.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  uint16_t port = 0;
-  auto [end, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
-  if (ec != std::errc() || end != portText.data() + portText.size()) {
-    return Status::invalid("listen: \"" + portText + "\" is not a port number");
-  }
+  auto parsed = parseHostPort(hostPort, PortZero::kAllowed);
+  if (!parsed.isOk()) return parsed.status().withContext("listen");
+  const std::string& host = parsed->host;
+  uint16_t port = parsed->port;
+  std::string portText = std::to_string(port);
   boost::system::error_code aec;
   auto address = asio::ip::make_address(host, aec);
   if (!aec) return tcp::endpoint(address, port);
@@ -52,7 +46,7 @@ Result<tcp::endpoint> resolveListen(const std::string& hostPort) {
   tcp::resolver resolver(io);
   auto results = resolver.resolve(host, portText, tcp::resolver::passive, aec);
   if (aec || results.empty()) {
-    return Status::invalid("listen: cannot resolve \"" + host + "\": " + aec.message());
+    return Status::invalid("listen: cannot resolve " + quote(host) + ": " + aec.message());
   }
   return results.begin()->endpoint();
 }

@@ -184,20 +184,6 @@ std::string indexPath(const std::string& parent, size_t index) {
   return parent + "[" + std::to_string(index) + "]";
 }
 
-std::string quote(std::string_view s) {
-  constexpr size_t kMaxShownBytes = 80;  // a whole SHA-256 digest fits
-  size_t cut = s.size();
-  if (cut > kMaxShownBytes) {
-    cut = kMaxShownBytes;
-    // Back up to the start of a code point so the excerpt stays UTF-8.
-    while (cut > 0 && (static_cast<uint8_t>(s[cut]) & 0xC0) == 0x80) --cut;
-  }
-  std::string out =
-      Json(std::string(s.substr(0, cut))).dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (cut < s.size()) out.insert(out.size() - 1, "...");
-  return out;
-}
-
 Json caseToJson(schema::Case::Reader c) {
   Json j = Json::object();
   if (c.hasId()) j["id"] = textJson(c.getId());

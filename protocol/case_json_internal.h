@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/echo.h"
 #include "protocol/schema/allmenning.capnp.h"
 #include "protocol/status.h"
 
@@ -51,9 +52,6 @@ bool isCaseRef(std::string_view s);       // <64 lowercase hex>/<case id>
 // forge a path or smuggle control characters into a message.
 std::string keyPath(const std::string& parent, std::string_view key);
 std::string indexPath(const std::string& parent, size_t index);
-
-// `s` as a JSON string literal, cut to a readable length with "...".
-std::string quote(std::string_view s);
 
 // JSON forms of Cap'n Proto values, shared by the records' toJson functions.
 // Absent pointers are the caller's to skip; present ones are copied as they

@@ -4,6 +4,7 @@
 
 #include "protocol/capnp_util.h"
 #include "protocol/case_rules.h"
+#include "protocol/echo.h"
 #include "protocol/record_json.h"
 #include "protocol/schema/allmenning.capnp.h"
 #include "protocol/text_rule.h"
@@ -38,7 +39,7 @@ Result<RetractRecord> decodeRetract(ByteView payload) {
   }
   record.target = static_cast<Kind>(target);
   if (!rules::isValidId(record.caseId)) {
-    return Status::corruption("retract: caseId \"" + record.caseId + "\" is not a valid id");
+    return Status::corruption("retract: caseId " + quote(record.caseId) + " is not a valid id");
   }
   ALM_RETURN_IF_ERROR(requireSameEncoding(payload, encodeRetract(record), "retract"));
   return record;
@@ -53,10 +54,10 @@ Status checkProfile(const ProfileRecord& p) {
     return Status::invalid("name: must not contain " + rules::describeCodePoint(*c));
   }
   if (!p.orgnr.empty() && !rules::isValidOrgnr(p.orgnr)) {
-    return Status::invalid("orgnr: " + p.orgnr + " is not 9 digits passing the MOD11 check");
+    return Status::invalid("orgnr: " + quote(p.orgnr) + " is not 9 digits passing the MOD11 check");
   }
   if (!p.kommunenummer.empty() && !rules::isValidKommunenummer(p.kommunenummer)) {
-    return Status::invalid("kommunenummer: " + p.kommunenummer + " is not 4 digits");
+    return Status::invalid("kommunenummer: " + quote(p.kommunenummer) + " is not 4 digits");
   }
   return Status::ok();
 }

@@ -57,6 +57,33 @@ rocksdb::Options databaseOptions() {
   return o;
 }
 
+// Why an existing database cannot be opened without its CURRENT file. An
+// empty or absent folder held no database (moved or deleted); a folder with
+// database files but no CURRENT holds a damaged one, which must not be
+// taken for an absent one.
+Status missingDatabase(const std::string& dir) {
+  std::error_code ec;
+  size_t files = 0;
+  std::string example;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name == "LOCK" || name == "LOG" || name.starts_with("LOG.old")) continue;
+    if (example.empty() || name.starts_with("MANIFEST")) example = name;
+    ++files;
+  }
+  if (files > 0) {
+    return Status::corruption(
+        "database " + dir + " is damaged: its CURRENT file is missing, but the folder holds " +
+        std::to_string(files) + (files == 1 ? " database file" : " database files") + " (" +
+        example +
+        "). CURRENT names the live MANIFEST; restore the database from a backup, or "
+        "recreate CURRENT holding the newest MANIFEST's name and a newline, then run verify");
+  }
+  return Status::refused("no database in " + dir +
+                         "; it may have been moved or deleted. Refusing to start a new log "
+                         "under this key (restore the database, or init a new home)");
+}
+
 // The number of a RocksDB log file ("000123.log"); nullopt for other files.
 std::optional<uint64_t> logNumber(const std::filesystem::path& file) {
   std::string stem = file.stem().string();
@@ -106,9 +133,18 @@ Status fromRocks(const rocksdb::Status& s, const std::string& what) {
     return Status::ioError("no space left on device while " + what +
                            "; nothing was written: free space and retry (" + s.ToString() + ")");
   }
-  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-    return Status::refused(what + ": the database is in use by another process (" + s.ToString() +
-                           ")");
+  const std::string text = s.ToString();
+  auto says = [&text](const char* words) { return text.find(words) != std::string::npos; };
+  // Only a lock that was refused means another process: RocksDB opens LOCK
+  // before it locks it, and a home it may not write fails at that open.
+  if (s.IsIOError() && (says("While lock file") || says("lock hold by current process"))) {
+    return Status::refused(what + ": the database is in use by another process (" + text + ")");
+  }
+  if (s.IsIOError() && (says("Permission denied") || says("Read-only file system"))) {
+    return Status::refused(what + ": the database folder cannot be written (" + text +
+                           "). A node writes its home even to read it: check that this user "
+                           "owns the home and may write it, and that it is not on a read-only "
+                           "mount");
   }
   return Status::ioError(what + ": " + s.ToString());
 }
@@ -193,11 +229,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, const Hash& n
   auto opened = mode == Mode::kExisting && !exists
                     ? rocksdb::Status::InvalidArgument("no CURRENT file")
                     : rocksdb::DB::Open(options, dir, descriptors, &handles, &raw);
-  if (opened.IsInvalidArgument() && mode == Mode::kExisting) {
-    return Status::refused("no database in " + dir +
-                           "; it may have been moved or deleted. Refusing to start a new log "
-                           "under this key (restore the database, or init a new home)");
-  }
+  if (opened.IsInvalidArgument() && mode == Mode::kExisting) return missingDatabase(dir);
   Status st = fromRocks(opened, "opening database " + dir);
   if (!st.isOk()) return st;
   removeEmptyOldLogs(dir);

@@ -101,7 +101,7 @@ TEST_F(ProfileTest, ProfileSetChangesTheNameEverywhereIncludingAPeer) {
   // Bad input names the field and writes nothing.
   auto bad = runCli({"--home", homeA_, "profile", "set", "--orgnr", "123456789"});
   EXPECT_EQ(bad.exitCode, 2) << describe(bad);
-  EXPECT_NE(bad.err.find("orgnr: 123456789 is not 9 digits passing the MOD11 check"),
+  EXPECT_NE(bad.err.find("orgnr: \"123456789\" is not 9 digits passing the MOD11 check"),
             std::string::npos)
       << bad.err;
   auto none = runCli({"--home", homeA_, "profile", "set"});

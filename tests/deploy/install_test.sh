@@ -86,7 +86,7 @@ run_in "apt-get update" "apt-get update -q >/dev/null"
 run_in "apt-get install ./allmenning.deb" \
   "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/allmenning.deb \
      >/tmp/apt.log 2>&1 || { tail -20 /tmp/apt.log; exit 1; }"
-run_in "allmenning --help" "allmenning --help | head -2"
+run_in "allmenning --version" "allmenning --version"
 run_in "the allmenning user, with its home in /var/lib/allmenning" \
   "getent passwd allmenning | grep -q ':/var/lib/allmenning:' && getent passwd allmenning"
 run_in "/var/lib/allmenning is the user's, mode 0700" \
