@@ -13,7 +13,7 @@ namespace {
 constexpr uint64_t kDay = 24 * 3600;
 constexpr uint64_t kDayMs = kDay * 1000;
 
-constexpr std::array<LimitKey, 12> kKeys{{
+constexpr std::array<LimitKey, 13> kKeys{{
     {"max_peers", &Limits::maxPeers, 1, 10'000, "open peer sessions, both directions"},
     {"max_handshakes", &Limits::maxHandshakes, 1, 10'000,
      "inbound connections still in their handshake"},
@@ -33,6 +33,8 @@ constexpr std::array<LimitKey, 12> kKeys{{
      "entries asked of one peer and not yet received"},
     {"verify_per_second", &Limits::verifyPerSecond, 0, 10'000'000,
      "signature checks one peer may cost per second (0: no limit)"},
+    {"reply_bytes_per_second", &Limits::replyBytesPerSecond, 0, uint64_t{1} << 34,
+     "bytes of replies one peer may cost per second (0: no limit)"},
     {"ban_seconds", &Limits::banSeconds, 0, 30 * kDay,
      "how long a peer that broke the protocol is refused (0: never)"},
     {"reconnect_max_ms", &Limits::reconnectMaxMs, 100, kDayMs,
@@ -59,6 +61,7 @@ Limits defaultLimits() {
   l.bufferTotalBytes = p.maxBufferedTotal;
   l.entriesInFlight = c.sync.maxEntriesInFlight;
   l.verifyPerSecond = c.verifyPerSecond;
+  l.replyBytesPerSecond = c.replyBytesPerSecond;
   l.banSeconds = static_cast<uint64_t>(p.banTime.count() / 1000);
   l.reconnectMaxMs = static_cast<uint64_t>(p.reconnectMax.count());
   return l;
@@ -87,6 +90,7 @@ void applyLimits(const Limits& l, P2PConfig& p) {
   p.maxBufferedTotal = l.bufferTotalBytes;
   c.sync.maxEntriesInFlight = l.entriesInFlight;
   c.verifyPerSecond = static_cast<uint32_t>(l.verifyPerSecond);
+  c.replyBytesPerSecond = l.replyBytesPerSecond;
   p.banTime = milliseconds(l.banSeconds * 1000);
   p.reconnectMax = milliseconds(std::max(l.reconnectMaxMs, uint64_t(p.reconnectMin.count())));
 }

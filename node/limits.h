@@ -29,6 +29,7 @@ struct Limits {
   uint64_t bufferTotalBytes = 0;         // memory queued for all peers together
   uint64_t entriesInFlight = 0;          // entries asked of one peer, not yet received
   uint64_t verifyPerSecond = 0;          // signature checks one peer may cost per second
+  uint64_t replyBytesPerSecond = 0;      // bytes of replies one peer may cost per second
   uint64_t banSeconds = 0;               // a peer that broke the protocol is refused this long
   uint64_t reconnectMaxMs = 0;           // longest wait between dials of a configured peer
 };

@@ -104,6 +104,7 @@ void PeerConnection::start() {
   lastHeard_ = lastSent_ = lastDrained_ = clock_();
   tokensAt_ = lastHeard_;
   verifyTokens_ = config_.verifyPerSecond;
+  replies_.start(static_cast<double>(config_.replyBytesPerSecond), lastHeard_);
   handshakeTimer_.expires_after(config_.handshakeTimeout);
   handshakeTimer_.async_wait([self = shared_from_this()](const error_code& ec) {
     if (!ec && self->state_ == State::kHandshaking) {
@@ -156,12 +157,13 @@ void PeerConnection::onRead(const error_code& ec, size_t n) {
 void PeerConnection::serveInput() {
   size_t handled = 0;
   while (!pendingIn_.empty() && state_ == State::kOpen && !backlogged() &&
-         handled < kMessagesPerTurn) {
+         handled < kMessagesPerTurn && replies_.waitMs(clock_()) == 0) {
     Bytes m = std::move(pendingIn_.front());
     pendingIn_.pop_front();
     ++framesIn_;
     ++handled;
-    handle(session_->onBytes(m, clock_()));
+    size_t replied = handle(session_->onBytes(m, clock_()));
+    replies_.take(static_cast<double>(replied), clock_());
   }
   flush();
   // While draining, nothing the peer says matters any more.
@@ -170,7 +172,7 @@ void PeerConnection::serveInput() {
     waitingDrain_ = true;
     return;
   }
-  if (!pendingIn_.empty()) {
+  if (!pendingIn_.empty() && replies_.waitMs(clock_()) == 0) {
     asio::post(socket_.get_executor(), [self = shared_from_this()] {
       if (self->state_ == State::kOpen) self->serveInput();
     });
@@ -192,18 +194,22 @@ void PeerConnection::charge(size_t checked) {
   verifyTokens_ -= static_cast<double>(checked);
 }
 
-// Reads on at once while the peer is within its verification budget;
-// otherwise waits until the debt is paid. Meanwhile the kernel's buffers
-// fill and TCP stops the peer: its cost to us stays bounded, and honest
-// peers are served as before.
+// Goes on at once while the peer is within its budgets (verification and
+// replies): with the messages in hand, or else with a read. Otherwise waits
+// until the debt is paid. Meanwhile the kernel's buffers fill and TCP stops
+// the peer: its cost to us stays bounded, and honest peers are served as
+// before.
 void PeerConnection::readWhenPaid() {
   charge(0);
-  if (verifyTokens_ >= 0) return readSome();
-  auto wait = std::chrono::milliseconds(
-      static_cast<int64_t>(-verifyTokens_ * 1000 / config_.verifyPerSecond) + 1);
+  int64_t wait = replies_.waitMs(clock_());
+  if (verifyTokens_ < 0) {
+    wait =
+        std::max(wait, static_cast<int64_t>(-verifyTokens_ * 1000 / config_.verifyPerSecond) + 1);
+  }
+  if (wait == 0) return pendingIn_.empty() ? readSome() : serveInput();
   ++readPauses_;
   paused_ = true;
-  readPause_.expires_after(wait);
+  readPause_.expires_after(std::chrono::milliseconds(wait));
   readPause_.async_wait([self = shared_from_this()](const error_code& ec) {
     self->paused_ = false;
     if (ec || self->state_ != State::kOpen) return;
@@ -225,28 +231,31 @@ bool PeerConnection::open() {
   return state_ == State::kOpen;
 }
 
-void PeerConnection::handle(Effects fx) {
+size_t PeerConnection::handle(Effects fx) {
   charge(fx.checked);
+  size_t queued = transport_.queuedBytes();
   for (const Message& m : fx.send) {
     // A refused send is a message over the frame limit: our bug, not the
     // peer's, and the session goes on without it.
     (void)transport_.send(encodeMessage(m));
   }
+  queued = transport_.queuedBytes() - queued;
   // Fan-out first: what this peer gave us reaches the others even if this
   // connection is about to close.
   if (!fx.accepted.empty()) host_.onAccepted(*this, fx.accepted);
   for (const ForkProof& f : fx.forks) host_.onFork(*this, f);
-  if (state_ == State::kClosed) return;
-  if (fx.disconnect) {
-    return drain(fx.disconnect->text, fx.localFailure ? CloseKind::kLocal : CloseKind::kMisbehaved);
-  }
+  if (state_ == State::kClosed) return queued;
   account();
-  if (queuedMemory() > config_.maxBufferedBytes) {
-    return close(CloseKind::kBacklog,
-                 "peer does not read: " + std::to_string(queuedMemory()) + " bytes queued");
+  if (fx.disconnect) {
+    drain(fx.disconnect->text, fx.localFailure ? CloseKind::kLocal : CloseKind::kMisbehaved);
+  } else if (queuedMemory() > config_.maxBufferedBytes) {
+    close(CloseKind::kBacklog,
+          "peer does not read: " + std::to_string(queuedMemory()) + " bytes queued");
+  } else {
+    host_.onQueued(*this);  // may close this connection (the node-wide bound)
+    flush();
   }
-  host_.onQueued(*this);  // may close this connection (the node-wide bound)
-  flush();
+  return queued;
 }
 
 // Keeps this connection's share of the node's SendMemory up to date; a

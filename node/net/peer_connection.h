@@ -20,6 +20,7 @@
 #include <utility>  // before Asio: Boost 1.74 headers rely on it under g++ 12
 #include <vector>
 
+#include "node/net/token_bucket.h"
 #include "protocol/framing.h"
 #include "protocol/log_store.h"
 #include "protocol/sync.h"
@@ -56,6 +57,12 @@ struct ConnectionConfig {
   // average; a faster peer is read more slowly, so TCP holds it back.
   // Zero: no limit.
   uint32_t verifyPerSecond = 20'000;
+  // Bytes of replies (what the peer's own messages make us send: Entries
+  // for its Wants, Heads for its Hellos) per second, on average; while the
+  // peer is over it, its messages wait, so it cannot buy megabytes of work
+  // with a few bytes at line rate. Twice an honest catch-up
+  // (docs/performance.md). Zero: no limit.
+  uint64_t replyBytesPerSecond = uint64_t{16} << 20;
   SyncConfig sync;
 };
 
@@ -182,7 +189,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   bool backlogged() const { return queuedMemory() > config_.pauseReadBytes; }
   void account();
   bool open();
-  void handle(Effects fx);
+  // Queues what the session asked for; returns the bytes queued.
+  size_t handle(Effects fx);
   void drain(const std::string& why, CloseKind kind);
   void flush();
   void onWritten(const boost::system::error_code& ec);
@@ -218,6 +226,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   double verifyTokens_ = 0;
   int64_t tokensAt_ = 0;  // clock ms of the last refill
   bool paused_ = false;   // a read waits on readPause_
+  TokenBucket replies_;   // replyBytesPerSecond
   uint64_t readPauses_ = 0;
   int64_t openedAt_ = 0;
   uint64_t bytesIn_ = 0;

@@ -36,9 +36,11 @@ Entry bigCase(const SecretKey& key, const Hash& network, uint64_t seq, const Has
   return signEntry(key, h, payload.isOk() ? *payload : Bytes{});
 }
 
-// Publishes `n` big cases of a new trusted author to V over one session;
-// returns the author's key once V holds them all.
-PublicKey publishBigCases(std::unique_ptr<Attacker> a, const Hash& network, uint64_t n) {
+// Publishes `n` big cases of the session's (trusted) author to V; returns
+// the author's key. Keep the session open until V holds them: a socket
+// closed with unread bytes is reset, and the reset may drop what V has not
+// read yet.
+PublicKey publishBigCases(Attacker* a, const Hash& network, uint64_t n) {
   Hash prev{};
   Entries batch;
   for (uint64_t seq = 1; seq <= n; ++seq) {
@@ -66,9 +68,10 @@ TEST_F(HostileTest, SessionsThatNeverRead) {
   constexpr size_t kWantsEach = 14;
   auto bulk = openSession(newKey(true));
   ASSERT_TRUE(bulk);
-  PublicKey author = publishBigCases(std::move(bulk), network_, kBig);
+  PublicKey author = publishBigCases(bulk.get(), network_, kBig);
   ASSERT_TRUE(waitUntil([&] { return v_.seqOf(toHex(author)) == kBig; }, 20s))
-      << "V did not store the big cases";
+      << "V did not store the big cases:\n"
+      << v_.log();
 
   std::vector<std::unique_ptr<Attacker>> sessions;
   for (size_t i = 0; i < kSessions; ++i) {
@@ -99,6 +102,64 @@ TEST_F(HostileTest, SessionsThatNeverRead) {
       kSessions, kWantsEach, backlog, honestClosed);
   EXPECT_GE(backlog, kSessions) << "V kept sessions that read nothing";
   EXPECT_EQ(honestClosed, 0u) << "V closed its session with H";
+}
+
+// V with a reply budget of 1 MiB a second, so that what it serves in a few
+// seconds is far below what the requests below ask for.
+class ReplyBudgetTest : public HostileTest {
+ protected:
+  static constexpr uint64_t kReplyBytesPerSecond = 1 << 20;
+  std::string extraLimits() const override {
+    return "reply_bytes_per_second = " + std::to_string(kReplyBytesPerSecond) + "\n";
+  }
+};
+
+// A peer that reads everything and asks cheaply for much: 50 Hellos
+// without ack (each once answered with every head) and 40 Wants (each
+// 90 bytes for 960 KiB). V answers heads requests at most once per heads
+// interval, and serves the Wants at its reply budget; the peer is not
+// closed, it is only served slowly.
+TEST_F(ReplyBudgetTest, RepliesAreBudgeted) {
+  constexpr uint64_t kBig = 64;
+  constexpr int kHellos = 50;
+  constexpr int kWants = 40;
+  auto bulk = openSession(newKey(true));
+  ASSERT_TRUE(bulk);
+  PublicKey author = publishBigCases(bulk.get(), network_, kBig);
+  ASSERT_TRUE(waitUntil([&] { return v_.seqOf(toHex(author)) == kBig; }, 20s))
+      << "V did not store the big cases:\n"
+      << v_.log();
+  auto a = openSession(newKey(true));
+  ASSERT_TRUE(a);
+  beginAttack();
+  auto start = SteadyClock::now();
+  for (int i = 0; i < kHellos; ++i) ASSERT_TRUE(a->send(Hello{kProtocolVersion, network_, false}));
+  for (int i = 0; i < kWants; ++i) ASSERT_TRUE(a->send(Want{author, 1, kBig}));
+  size_t heads = 0, hellos = 0;
+  uint64_t entryBytes = 0;
+  auto until = start + 3s;
+  while (SteadyClock::now() < until) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - SteadyClock::now());
+    auto m = a->next(left);
+    if (!m) continue;
+    if (std::holds_alternative<Heads>(*m)) ++heads;
+    if (std::holds_alternative<Hello>(*m)) ++hellos;
+    if (auto* e = std::get_if<Entries>(&*m)) entryBytes += encodeMessage(*e).size();
+  }
+  auto seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  endAttack();
+  std::printf(
+      "[figures] replies: %d Hellos answered with %zu Hellos and %zu Heads; %d Wants of 960 "
+      "KiB served %llu bytes in %.1f s (budget %llu bytes/s)\n",
+      kHellos, hellos, heads, kWants, static_cast<unsigned long long>(entryBytes), seconds,
+      static_cast<unsigned long long>(kReplyBytesPerSecond));
+  // The Heads sent at connect may come after the Hello openSession read.
+  EXPECT_LE(heads, 2u) << "V answered every Hello with its Heads";
+  // A second's worth at the start, then the rate, plus the reply in hand.
+  EXPECT_LE(entryBytes, kReplyBytesPerSecond * static_cast<uint64_t>(seconds + 2) + (1u << 20))
+      << "V served more than its reply budget";
+  EXPECT_GT(entryBytes, 0u) << "V served nothing";
+  EXPECT_FALSE(a->closedByVictim()) << "V closed a peer that was only asking";
 }
 
 }  // namespace
