@@ -13,7 +13,7 @@ namespace {
 constexpr uint64_t kDay = 24 * 3600;
 constexpr uint64_t kDayMs = kDay * 1000;
 
-constexpr std::array<LimitKey, 10> kKeys{{
+constexpr std::array<LimitKey, 13> kKeys{{
     {"max_peers", &Limits::maxPeers, 1, 10'000, "open peer sessions, both directions"},
     {"max_handshakes", &Limits::maxHandshakes, 1, 10'000,
      "inbound connections still in their handshake"},
@@ -24,11 +24,17 @@ constexpr std::array<LimitKey, 10> kKeys{{
     {"idle_timeout_ms", &Limits::idleTimeoutMs, 1'000, kDayMs,
      "a peer heard nothing from for this long is closed"},
     {"peer_buffer_bytes", &Limits::peerBufferBytes, 2 << 20, uint64_t{1} << 32,
-     "bytes queued for one peer that it does not read"},
+     "memory queued for one peer that it does not read"},
+    {"peer_read_pause_bytes", &Limits::peerReadPauseBytes, 16 << 10, 1 << 30,
+     "with more queued for a peer, its messages wait until it has read"},
+    {"buffer_total_bytes", &Limits::bufferTotalBytes, 2 << 20, uint64_t{1} << 36,
+     "memory queued for all peers together"},
     {"entries_in_flight", &Limits::entriesInFlight, 1, 1'000'000,
      "entries asked of one peer and not yet received"},
     {"verify_per_second", &Limits::verifyPerSecond, 0, 10'000'000,
      "signature checks one peer may cost per second (0: no limit)"},
+    {"reply_bytes_per_second", &Limits::replyBytesPerSecond, 0, uint64_t{1} << 34,
+     "bytes of replies one peer may cost per second (0: no limit)"},
     {"ban_seconds", &Limits::banSeconds, 0, 30 * kDay,
      "how long a peer that broke the protocol is refused (0: never)"},
     {"reconnect_max_ms", &Limits::reconnectMaxMs, 100, kDayMs,
@@ -51,8 +57,11 @@ Limits defaultLimits() {
   l.handshakeTimeoutMs = static_cast<uint64_t>(c.handshakeTimeout.count());
   l.idleTimeoutMs = static_cast<uint64_t>(c.idleTimeout.count());
   l.peerBufferBytes = c.maxBufferedBytes;
+  l.peerReadPauseBytes = c.pauseReadBytes;
+  l.bufferTotalBytes = p.maxBufferedTotal;
   l.entriesInFlight = c.sync.maxEntriesInFlight;
   l.verifyPerSecond = c.verifyPerSecond;
+  l.replyBytesPerSecond = c.replyBytesPerSecond;
   l.banSeconds = static_cast<uint64_t>(p.banTime.count() / 1000);
   l.reconnectMaxMs = static_cast<uint64_t>(p.reconnectMax.count());
   return l;
@@ -77,8 +86,11 @@ void applyLimits(const Limits& l, P2PConfig& p) {
   c.handshakeTimeout = milliseconds(l.handshakeTimeoutMs);
   c.idleTimeout = milliseconds(l.idleTimeoutMs);
   c.maxBufferedBytes = l.peerBufferBytes;
+  c.pauseReadBytes = l.peerReadPauseBytes;
+  p.maxBufferedTotal = l.bufferTotalBytes;
   c.sync.maxEntriesInFlight = l.entriesInFlight;
   c.verifyPerSecond = static_cast<uint32_t>(l.verifyPerSecond);
+  c.replyBytesPerSecond = l.replyBytesPerSecond;
   p.banTime = milliseconds(l.banSeconds * 1000);
   p.reconnectMax = milliseconds(std::max(l.reconnectMaxMs, uint64_t(p.reconnectMin.count())));
 }

@@ -24,9 +24,12 @@ struct Limits {
   uint64_t maxHandshakesPerAddress = 0;  // of those, from one remote address
   uint64_t handshakeTimeoutMs = 0;       // connect + handshake
   uint64_t idleTimeoutMs = 0;            // nothing heard from a peer for this long
-  uint64_t peerBufferBytes = 0;          // bytes queued for one peer that it does not read
+  uint64_t peerBufferBytes = 0;          // memory queued for one peer that it does not read
+  uint64_t peerReadPauseBytes = 0;       // over this queued, the peer's messages are not read
+  uint64_t bufferTotalBytes = 0;         // memory queued for all peers together
   uint64_t entriesInFlight = 0;          // entries asked of one peer, not yet received
   uint64_t verifyPerSecond = 0;          // signature checks one peer may cost per second
+  uint64_t replyBytesPerSecond = 0;      // bytes of replies one peer may cost per second
   uint64_t banSeconds = 0;               // a peer that broke the protocol is refused this long
   uint64_t reconnectMaxMs = 0;           // longest wait between dials of a configured peer
 };

@@ -175,16 +175,41 @@ Result<std::vector<Bytes>> Transport::receivedBytes(ByteView bytes) {
   return startFrames();
 }
 
-void Transport::markBytesSent(size_t n) {
-  sent_ += std::min(n, out_.size() - sent_);
-  // Drop sent bytes once they are the larger part, so erasing stays cheap.
-  if (sent_ == out_.size()) {
-    out_.clear();
-    sent_ = 0;
-  } else if (sent_ > out_.size() / 2) {
-    out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(sent_));
-    sent_ = 0;
+size_t queuedMemoryOf(const Bytes& b) { return b.capacity() + sizeof(Bytes) + 16; }
+
+std::vector<Bytes> Transport::takeQueued(size_t maxBytes) {
+  std::vector<Bytes> out;
+  size_t bytes = 0;
+  while (!out_.empty() && (out.empty() || bytes + out_.front().size() <= maxBytes)) {
+    bytes += out_.front().size();
+    queuedBytes_ -= out_.front().size();
+    queuedMemory_ -= queuedMemoryOf(out_.front());
+    out.push_back(std::move(out_.front()));
+    out_.pop_front();
   }
+  return out;
+}
+
+Bytes Transport::takeBytesToSend() {
+  Bytes all;
+  all.reserve(queuedBytes_);
+  for (const Bytes& b : out_) all.insert(all.end(), b.begin(), b.end());
+  clearQueue();
+  return all;
+}
+
+void Transport::queue(Bytes bytes) {
+  if (bytes.empty()) return;
+  queuedBytes_ += bytes.size();
+  queuedMemory_ += queuedMemoryOf(bytes);
+  out_.push_back(std::move(bytes));
+}
+
+// Assigning an empty deque frees its blocks; clear() would keep them.
+void Transport::clearQueue() {
+  out_ = {};
+  queuedBytes_ = 0;
+  queuedMemory_ = 0;
 }
 
 Status Transport::send(ByteView plaintext) {
@@ -192,7 +217,7 @@ Status Transport::send(ByteView plaintext) {
   if (!ready()) return Status::refused("transport: handshake not finished");
   Result<Bytes> frame = encoder_->seal(plaintext);
   if (!frame.isOk()) return frame.status();  // our own mistake; the session goes on
-  queue(*frame);
+  queue(std::move(*frame));
   return Status::ok();
 }
 
@@ -200,14 +225,14 @@ Status Transport::send(ByteView plaintext) {
 // ahead of the stream header and frames in a single queue.
 void Transport::takeHandshakeBytes() {
   ByteView pending = handshake_->bytesToSend();
-  queue(pending);
+  queue(Bytes(pending.begin(), pending.end()));
   handshake_->markBytesSent(pending.size());
 }
 
 Result<std::vector<Bytes>> Transport::startFrames() {
   encoder_ = std::make_unique<FrameEncoder>(handshake_->txKey(), random_);
   decoder_ = std::make_unique<FrameDecoder>(handshake_->rxKey());
-  queue(encoder_->header());
+  queue(Bytes(encoder_->header().begin(), encoder_->header().end()));
   peer_ = handshake_->peerKey();
   // The peer may already have sent its first frames behind its last
   // handshake message; they are in the surplus.
@@ -226,8 +251,7 @@ Result<std::vector<Bytes>> Transport::decode(ByteView bytes) {
 Status Transport::fail(Status status) {
   state_ = State::kFailed;
   status_ = std::move(status);
-  out_.clear();
-  sent_ = 0;
+  clearQueue();
   handshake_.reset();
   encoder_.reset();
   decoder_.reset();

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -121,13 +122,23 @@ class Transport {
   // Handshake bytes yield no messages. On failure the connection should be
   // closed; every later call returns the same failure.
   Result<std::vector<Bytes>> receivedBytes(ByteView bytes);
-  // Bytes for the socket, and how many of them went out (as in Handshake).
-  ByteView bytesToSend() const { return ByteView(out_).subspan(sent_); }
-  void markBytesSent(size_t n);
+  // The outgoing queue holds sealed frames (and the handshake's messages
+  // and the stream header) each in its own buffer, so a long queue is never
+  // one big buffer that grows by doubling and is copied for the socket.
+  //
+  // Moves whole queued buffers out, oldest first: at least one (when any is
+  // queued) and then more while their total stays within `maxBytes`. The
+  // caller writes them to the socket in order.
+  std::vector<Bytes> takeQueued(size_t maxBytes);
+  // Everything queued, in one buffer (tests and tools; copies).
+  Bytes takeBytesToSend();
+  // Bytes queued, and the memory they hold (capacities and bookkeeping).
+  size_t queuedBytes() const { return queuedBytes_; }
+  size_t queuedMemory() const { return queuedMemory_; }
 
   // Queues one message. Refused before ready(), after a failure, and for a
   // message over kMaxFramePlaintext (which does not end the session). The
-  // queue is not bounded here: the owner watches bytesToSend().size().
+  // queue is not bounded here: the owner watches queuedMemory().
   Status send(ByteView plaintext);
 
   State state() const { return state_; }
@@ -142,7 +153,8 @@ class Transport {
   Result<std::vector<Bytes>> startFrames();
   Result<std::vector<Bytes>> decode(ByteView bytes);
   Status fail(Status status);
-  void queue(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
+  void queue(Bytes bytes);
+  void clearQueue();
 
   State state_ = State::kHandshake;
   Status status_;
@@ -151,8 +163,13 @@ class Transport {
   std::unique_ptr<FrameEncoder> encoder_;
   std::unique_ptr<FrameDecoder> decoder_;
   PublicKey peer_{};
-  Bytes out_;
-  size_t sent_ = 0;
+  std::deque<Bytes> out_;
+  size_t queuedBytes_ = 0;
+  size_t queuedMemory_ = 0;
 };
+
+// The memory one queued buffer holds: its capacity and the heap block's and
+// the queue's bookkeeping.
+size_t queuedMemoryOf(const Bytes& b);
 
 }  // namespace allmenning

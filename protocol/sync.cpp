@@ -116,7 +116,7 @@ Effects SyncSession::onLocalFork(const ForkProof& proof) {
   return fx;
 }
 
-void SyncSession::onHello(const Hello& m, int64_t, Effects& fx) {
+void SyncSession::onHello(const Hello& m, int64_t now, Effects& fx) {
   if (m.version != kProtocolVersion) {
     return fail(ErrorCode::kWrongVersion,
                 "protocol version " + std::to_string(m.version) + " is not " +
@@ -130,8 +130,13 @@ void SyncSession::onHello(const Hello& m, int64_t, Effects& fx) {
     state_ = SessionState::kOpen;
   } else if (!m.ack) {
     // The peer is still waiting for our Hello, so what we sent before it was
-    // lost: answer, and repeat the Heads it ignored.
+    // lost: answer, and repeat the Heads it ignored. A Hello costs its sender
+    // a few hundred bytes and our Heads can be megabytes, so they are
+    // repeated at most once per heads interval; anti-entropy sends them as
+    // often anyway.
     fx.send.push_back(Hello{kProtocolVersion, log_.network(), true});
+    if (headsAnsweredAt_ && now - *headsAnsweredAt_ < config_.headsIntervalMs) return;
+    headsAnsweredAt_ = now;
     sendHeads(fx);
   }
 }

@@ -136,6 +136,9 @@ class SyncSession {
   SyncConfig config_;
   SessionState state_ = SessionState::kIdle;
   int64_t nextHeadsAt_ = 0;
+  // When a Hello{ack=false} from the open peer was last answered with our
+  // Heads; nullopt before the first.
+  std::optional<int64_t> headsAnsweredAt_;
   std::map<PublicKey, uint64_t> peerHeads_;  // highest seq the peer has shown
   std::set<PublicKey> behind_;               // authors where the peer may be ahead
   std::map<PublicKey, InFlight> inFlight_;   // at most maxWantsInFlight

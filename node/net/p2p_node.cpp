@@ -246,6 +246,7 @@ void P2PNode::addConnection(tcp::socket socket, SlotPtr slot) {
   p.clock = clock_;
   p.wallClock = wallClock_;
   p.random = random_;
+  p.sendMemory = &sendMemory_;
   uint64_t id = nextId_++;
   auto conn = std::make_shared<PeerConnection>(std::move(socket), std::move(p),
                                                static_cast<PeerHost&>(*this), id);
@@ -398,6 +399,25 @@ void P2PNode::onClosed(PeerConnection& conn, CloseKind kind, const std::string& 
                 kind != CloseKind::kMisbehaved && kind != CloseKind::kLocal;
   if (served) slot->backoff = config_.reconnectMin;
   redial(slot, closeKindName(kind) + ": " + why);
+}
+
+// The node-wide bound on send queues. A peer that reads keeps its queue
+// near empty, so the connections whose output has waited longest are those
+// of peers that do not read; they go first.
+void P2PNode::onQueued(PeerConnection&) {
+  while (sendMemory_.total > config_.maxBufferedTotal) {
+    std::shared_ptr<PeerConnection> stalled;
+    for (const auto& [id, peer] : peers_) {
+      const PeerConnection& c = *peer.conn;
+      if (c.queuedMemory() <= config_.connection.pauseReadBytes) continue;
+      if (!stalled || c.lastDrained() < stalled->lastDrained()) stalled = peer.conn;
+    }
+    if (!stalled) return;
+    stalled->close(CloseKind::kBacklog,
+                   "the node's send buffers are full (" + std::to_string(sendMemory_.total) +
+                       " bytes): this peer's " + std::to_string(stalled->queuedMemory()) +
+                       " bytes waited longest");
+  }
 }
 
 // A snapshot: pushing to one connection may close it (backlog), which erases

@@ -63,6 +63,11 @@ struct P2PConfig {
   // sockets fills its own share, not the pool, and other hosts still get
   // in. A few nodes behind one NAT address fit.
   size_t maxHandshakesPerAddress = 4;
+  // Memory of what all connections together hold queued for their peers
+  // (SendMemory). Over it, the sessions over connection.pauseReadBytes are
+  // closed as backlog, the one whose output has waited longest first, until
+  // the total is back within it.
+  size_t maxBufferedTotal = size_t{32} << 20;
   ConnectionConfig connection;
   MsClock wallClock;  // ms since the epoch, for PeerStatus::since; empty: system clock
 
@@ -154,6 +159,7 @@ class P2PNode : private PeerHost {
   void onAccepted(PeerConnection& from, const std::vector<Entry>& entries) override;
   void onFork(PeerConnection& from, const ForkProof& proof) override;
   void onClosed(PeerConnection& conn, CloseKind kind, const std::string& why) override;
+  void onQueued(PeerConnection& conn) override;
 
   std::vector<std::shared_ptr<PeerConnection>> openSessions() const;
   std::string inboundRefusal(const boost::asio::ip::address& address) const;
@@ -181,6 +187,7 @@ class P2PNode : private PeerHost {
   uint64_t nextId_ = 1;
   std::vector<SlotPtr> slots_;
   std::map<uint64_t, Peer> peers_;  // by connection id
+  SendMemory sendMemory_;           // of every connection in peers_
   // Refused until (clock ms); entries are dropped once they expire.
   std::map<PublicKey, int64_t> bannedKeys_;
   std::map<boost::asio::ip::address, int64_t> bannedAddresses_;

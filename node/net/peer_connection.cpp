@@ -1,5 +1,6 @@
 #include "node/net/peer_connection.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include "protocol/wire.h"
@@ -45,6 +46,12 @@ std::string closeKindName(CloseKind kind) {
 
 namespace {
 
+// Messages one connection handles per turn of the event loop before it
+// lets the other handlers run, and the bytes one write takes from the
+// queue (at least one frame).
+constexpr size_t kMessagesPerTurn = 64;
+constexpr size_t kWriteBytes = size_t{256} << 10;
+
 // A dialed peer must be the one we meant to reach. Checking inside the
 // handshake means we refuse before proving our own identity to an impostor.
 PeerPolicy dialPolicy(PeerPolicy policy, std::optional<PublicKey> expected) {
@@ -78,7 +85,8 @@ PeerConnection::PeerConnection(tcp::socket socket, Params p, PeerHost& host, uin
       wallClock_(p.wallClock ? std::move(p.wallClock) : systemMsClock()),
       transport_(p.expectedKey ? Handshake::Role::kInitiator : Handshake::Role::kResponder,
                  *p.identity, p.network, dialPolicy(std::move(p.policy), p.expectedKey),
-                 std::move(p.random)) {}
+                 std::move(p.random)),
+      sendMemory_(p.sendMemory) {}
 
 std::string PeerConnection::describe() const {
   std::string s = "conn=" + std::to_string(id_) + " dir=" + (dialed() ? "out" : "in");
@@ -93,9 +101,10 @@ std::string PeerConnection::describe() const {
 // The handshake deadline bounds what a silent or slow client can hold: one
 // socket and a few hundred bytes, for handshakeTimeout at most.
 void PeerConnection::start() {
-  lastHeard_ = lastSent_ = clock_();
+  lastHeard_ = lastSent_ = lastDrained_ = clock_();
   tokensAt_ = lastHeard_;
   verifyTokens_ = config_.verifyPerSecond;
+  replies_.start(static_cast<double>(config_.replyBytesPerSecond), lastHeard_);
   handshakeTimer_.expires_after(config_.handshakeTimeout);
   handshakeTimer_.async_wait([self = shared_from_this()](const error_code& ec) {
     if (!ec && self->state_ == State::kHandshaking) {
@@ -136,14 +145,40 @@ void PeerConnection::onRead(const error_code& ec, size_t n) {
   // Frames may arrive in the same read that finished the handshake; the
   // session must exist before they are handed on.
   if (state_ == State::kHandshaking && transport_.ready() && !open()) return;
-  for (const Bytes& m : *messages) {
-    if (state_ != State::kOpen) break;  // a disconnect ends processing
+  for (Bytes& m : *messages) pendingIn_.push_back(std::move(m));
+  serveInput();
+}
+
+// Handles the messages read so far: at most kMessagesPerTurn before the
+// other handlers get their turn, and none while the peer's backlog is over
+// pauseReadBytes (onWritten goes on once it has drained). A peer that does
+// not read therefore gets no more answers, and nothing more is read from it
+// until the messages in hand are handled.
+void PeerConnection::serveInput() {
+  size_t handled = 0;
+  while (!pendingIn_.empty() && state_ == State::kOpen && !backlogged() &&
+         handled < kMessagesPerTurn && replies_.waitMs(clock_()) == 0) {
+    Bytes m = std::move(pendingIn_.front());
+    pendingIn_.pop_front();
     ++framesIn_;
-    handle(session_->onBytes(m, clock_()));
+    ++handled;
+    size_t replied = handle(session_->onBytes(m, clock_()));
+    replies_.take(static_cast<double>(replied), clock_());
   }
   flush();
   // While draining, nothing the peer says matters any more.
-  if (state_ == State::kOpen || state_ == State::kHandshaking) readWhenPaid();
+  if (state_ != State::kOpen && state_ != State::kHandshaking) return;
+  if (backlogged()) {
+    waitingDrain_ = true;
+    return;
+  }
+  if (!pendingIn_.empty() && replies_.waitMs(clock_()) == 0) {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (self->state_ == State::kOpen) self->serveInput();
+    });
+    return;
+  }
+  readWhenPaid();
 }
 
 // Refills the verification bucket for the time passed and takes `checked`
@@ -159,18 +194,22 @@ void PeerConnection::charge(size_t checked) {
   verifyTokens_ -= static_cast<double>(checked);
 }
 
-// Reads on at once while the peer is within its verification budget;
-// otherwise waits until the debt is paid. Meanwhile the kernel's buffers
-// fill and TCP stops the peer: its cost to us stays bounded, and honest
-// peers are served as before.
+// Goes on at once while the peer is within its budgets (verification and
+// replies): with the messages in hand, or else with a read. Otherwise waits
+// until the debt is paid. Meanwhile the kernel's buffers fill and TCP stops
+// the peer: its cost to us stays bounded, and honest peers are served as
+// before.
 void PeerConnection::readWhenPaid() {
   charge(0);
-  if (verifyTokens_ >= 0) return readSome();
-  auto wait = std::chrono::milliseconds(
-      static_cast<int64_t>(-verifyTokens_ * 1000 / config_.verifyPerSecond) + 1);
+  int64_t wait = replies_.waitMs(clock_());
+  if (verifyTokens_ < 0) {
+    wait =
+        std::max(wait, static_cast<int64_t>(-verifyTokens_ * 1000 / config_.verifyPerSecond) + 1);
+  }
+  if (wait == 0) return pendingIn_.empty() ? readSome() : serveInput();
   ++readPauses_;
   paused_ = true;
-  readPause_.expires_after(wait);
+  readPause_.expires_after(std::chrono::milliseconds(wait));
   readPause_.async_wait([self = shared_from_this()](const error_code& ec) {
     self->paused_ = false;
     if (ec || self->state_ != State::kOpen) return;
@@ -192,26 +231,39 @@ bool PeerConnection::open() {
   return state_ == State::kOpen;
 }
 
-void PeerConnection::handle(Effects fx) {
+size_t PeerConnection::handle(Effects fx) {
   charge(fx.checked);
+  size_t queued = transport_.queuedBytes();
   for (const Message& m : fx.send) {
     // A refused send is a message over the frame limit: our bug, not the
     // peer's, and the session goes on without it.
     (void)transport_.send(encodeMessage(m));
   }
+  queued = transport_.queuedBytes() - queued;
   // Fan-out first: what this peer gave us reaches the others even if this
   // connection is about to close.
   if (!fx.accepted.empty()) host_.onAccepted(*this, fx.accepted);
   for (const ForkProof& f : fx.forks) host_.onFork(*this, f);
-  if (state_ == State::kClosed) return;
+  if (state_ == State::kClosed) return queued;
+  account();
   if (fx.disconnect) {
-    return drain(fx.disconnect->text, fx.localFailure ? CloseKind::kLocal : CloseKind::kMisbehaved);
+    drain(fx.disconnect->text, fx.localFailure ? CloseKind::kLocal : CloseKind::kMisbehaved);
+  } else if (queuedMemory() > config_.maxBufferedBytes) {
+    close(CloseKind::kBacklog,
+          "peer does not read: " + std::to_string(queuedMemory()) + " bytes queued");
+  } else {
+    host_.onQueued(*this);  // may close this connection (the node-wide bound)
+    flush();
   }
-  if (buffered() > config_.maxBufferedBytes) {
-    return close(CloseKind::kBacklog,
-                 "peer does not read: " + std::to_string(buffered()) + " bytes queued");
-  }
-  flush();
+  return queued;
+}
+
+// Keeps this connection's share of the node's SendMemory up to date; a
+// closed connection holds none.
+void PeerConnection::account() {
+  size_t now = state_ == State::kClosed ? 0 : queuedMemory();
+  if (sendMemory_) sendMemory_->total = sendMemory_->total - accounted_ + now;
+  accounted_ = now;
 }
 
 std::optional<PeerLag> PeerConnection::lag() const {
@@ -245,33 +297,43 @@ void PeerConnection::drain(const std::string& why, CloseKind kind) {
   flush();
 }
 
+// Writes the queued frames from their own buffers, a few at a time: the
+// queue is never copied, so what it holds is all it costs.
 void PeerConnection::flush() {
   if (writing_ || state_ == State::kClosed) return;
-  ByteView out = transport_.bytesToSend();
-  if (out.empty()) {
+  writeFrames_ = transport_.takeQueued(kWriteBytes);
+  if (writeFrames_.empty()) {
     if (state_ == State::kDraining) close(drainKind_, drainReason_);
     return;
   }
-  // Copied out, so the Transport may grow its queue while the write runs.
-  writeBuf_.assign(out.begin(), out.end());
-  transport_.markBytesSent(out.size());
+  std::vector<asio::const_buffer> buffers;
+  writingMemory_ = 0;
+  for (const Bytes& f : writeFrames_) {
+    buffers.push_back(asio::buffer(f));
+    writingMemory_ += queuedMemoryOf(f);
+  }
   writing_ = true;
-  lastSent_ = clock_();
-  asio::async_write(
-      socket_, asio::buffer(writeBuf_),
-      [self = shared_from_this()](const error_code& ec, size_t) { self->onWritten(ec); });
+  lastSent_ = lastDrained_ = clock_();
+  asio::async_write(socket_, buffers, [self = shared_from_this()](const error_code& ec, size_t) {
+    self->onWritten(ec);
+  });
 }
 
 void PeerConnection::onWritten(const error_code& ec) {
   writing_ = false;
+  for (const Bytes& f : writeFrames_) bytesOut_ += ec ? 0 : f.size();
+  writeFrames_.clear();
+  writingMemory_ = 0;
   if (state_ == State::kClosed) return;
   if (ec) return close(CloseKind::kRemote, "write: " + ec.message());
-  bytesOut_ += writeBuf_.size();
+  lastDrained_ = clock_();
+  account();
   flush();
-}
-
-size_t PeerConnection::buffered() const {
-  return transport_.bytesToSend().size() + (writing_ ? writeBuf_.size() : 0);
+  if (waitingDrain_ && !backlogged() && state_ == State::kOpen) {
+    waitingDrain_ = false;
+    lastHeard_ = clock_();  // the pause was ours, not the peer's silence
+    serveInput();
+  }
 }
 
 void PeerConnection::scheduleTick() {
@@ -287,7 +349,14 @@ void PeerConnection::onTick() {
   // does not read; it gets no more time.
   if (state_ == State::kDraining) return close(drainKind_, drainReason_);
   int64_t now = clock_();
-  if (!paused_ && now - lastHeard_ > config_.idleTimeout.count()) {
+  // Not read while it does not read: its silence is ours, and what counts
+  // is whether it takes what we send.
+  if (waitingDrain_ && now - lastDrained_ > config_.idleTimeout.count()) {
+    return close(CloseKind::kBacklog, "peer does not read: " + std::to_string(queuedMemory()) +
+                                          " bytes queued, none taken for " +
+                                          std::to_string(now - lastDrained_) + " ms");
+  }
+  if (!paused_ && !waitingDrain_ && now - lastHeard_ > config_.idleTimeout.count()) {
     return close(CloseKind::kTimeout, "idle for " + std::to_string(now - lastHeard_) + " ms");
   }
   keepAlive(now);
@@ -320,6 +389,10 @@ void PeerConnection::close(CloseKind kind, const std::string& why) {
   handshakeTimer_.cancel();
   tickTimer_.cancel();
   readPause_.cancel();
+  // The frames of a write in flight stay until its handler has run.
+  (void)transport_.takeQueued(SIZE_MAX);
+  pendingIn_ = {};
+  account();
   host_.onClosed(*this, kind, why);
   error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include <utility>  // before Asio: Boost 1.74 headers rely on it under g++ 12
 #include <vector>
 
+#include "node/net/token_bucket.h"
 #include "protocol/framing.h"
 #include "protocol/log_store.h"
 #include "protocol/sync.h"
@@ -44,11 +46,23 @@ struct ConnectionConfig {
   // catch up at once.
   std::chrono::milliseconds idleTimeout{6'000};  // nothing received for this long
   std::chrono::milliseconds tickInterval{250};   // SyncSession::onTick cadence
-  size_t maxBufferedBytes = size_t{16} << 20;    // unsent bytes before we give up
+  // Memory of the frames queued for the peer (their buffers, not just
+  // their bytes): over maxBufferedBytes the connection is closed as backlog.
+  // Over pauseReadBytes the peer's own messages are not read, so its Wants
+  // and Hellos are not answered until it has read what we sent; a peer that
+  // then takes nothing for idleTimeout is closed as backlog.
+  size_t maxBufferedBytes = size_t{16} << 20;
+  size_t pauseReadBytes = size_t{256} << 10;
   // Entries (signature checks) one peer may make us verify per second, on
   // average; a faster peer is read more slowly, so TCP holds it back.
   // Zero: no limit.
   uint32_t verifyPerSecond = 20'000;
+  // Bytes of replies (what the peer's own messages make us send: Entries
+  // for its Wants, Heads for its Hellos) per second, on average; while the
+  // peer is over it, its messages wait, so it cannot buy megabytes of work
+  // with a few bytes at line rate. Twice an honest catch-up
+  // (docs/performance.md). Zero: no limit.
+  uint64_t replyBytesPerSecond = uint64_t{16} << 20;
   SyncConfig sync;
 };
 
@@ -80,6 +94,16 @@ class PeerHost {
   virtual void onFork(PeerConnection& from, const ForkProof& proof) = 0;
   // Called exactly once, after the socket and timers are closed.
   virtual void onClosed(PeerConnection& conn, CloseKind kind, const std::string& why) = 0;
+  // The connection queued more for its peer: the node checks its
+  // node-wide bound (SendMemory).
+  virtual void onQueued(PeerConnection& conn) = 0;
+};
+
+// What the send queues of all of a node's connections hold together, in
+// memory (PeerConnection::queuedMemory). Owned by the node, shared by its
+// connections, touched on the io thread only.
+struct SendMemory {
+  size_t total = 0;
 };
 
 class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
@@ -114,6 +138,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
     MsClock clock;
     MsClock wallClock;  // ms since the epoch, for openedAt(); empty: the system clock
     RandomFill random;
+    SendMemory* sendMemory = nullptr;  // the node's total; must outlive the connection
   };
 
   // `socket` is connected; `host` must outlive the connection's handlers
@@ -146,6 +171,10 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   uint64_t framesIn() const { return framesIn_; }
   // Times reading waited for the peer's verification budget.
   uint64_t readPauses() const { return readPauses_; }
+  // Memory held by what is queued for the peer and by the write in flight.
+  size_t queuedMemory() const { return transport_.queuedMemory() + writingMemory_; }
+  // Clock ms when a write to the peer last completed (or the start).
+  int64_t lastDrained() const { return lastDrained_; }
   // When the session opened, in ms since the epoch; 0 before kOpen.
   int64_t openedAt() const { return openedAt_; }
   // How far the peer is from us; nullopt until its first Heads arrived.
@@ -156,12 +185,15 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
  private:
   void readSome();
   void onRead(const boost::system::error_code& ec, size_t n);
+  void serveInput();
+  bool backlogged() const { return queuedMemory() > config_.pauseReadBytes; }
+  void account();
   bool open();
-  void handle(Effects fx);
+  // Queues what the session asked for; returns the bytes queued.
+  size_t handle(Effects fx);
   void drain(const std::string& why, CloseKind kind);
   void flush();
   void onWritten(const boost::system::error_code& ec);
-  size_t buffered() const;
   void scheduleTick();
   void onTick();
   void keepAlive(int64_t now);
@@ -194,13 +226,22 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   double verifyTokens_ = 0;
   int64_t tokensAt_ = 0;  // clock ms of the last refill
   bool paused_ = false;   // a read waits on readPause_
+  TokenBucket replies_;   // replyBytesPerSecond
   uint64_t readPauses_ = 0;
   int64_t openedAt_ = 0;
   uint64_t bytesIn_ = 0;
   uint64_t framesIn_ = 0;
   uint64_t bytesOut_ = 0;
   std::array<uint8_t, 16 * 1024> readBuf_{};
-  Bytes writeBuf_;  // the bytes of the write in flight
+  // Messages read and not yet handled: one read's worth at most, since the
+  // next read waits until they are.
+  std::deque<Bytes> pendingIn_;
+  bool waitingDrain_ = false;  // reading stopped until the backlog drains
+  int64_t lastDrained_ = 0;
+  SendMemory* sendMemory_;
+  size_t accounted_ = 0;            // this connection's share of sendMemory_
+  std::vector<Bytes> writeFrames_;  // the frames of the write in flight
+  size_t writingMemory_ = 0;        // their memory
   bool writing_ = false;
 };
 

@@ -88,12 +88,7 @@ bool Attacker::sendRaw(ByteView bytes) {
   return at == bytes.size();
 }
 
-bool Attacker::flushTransport() {
-  ByteView out = transport_->bytesToSend();
-  Bytes copy(out.begin(), out.end());
-  transport_->markBytesSent(copy.size());
-  return sendRaw(copy);
-}
+bool Attacker::flushTransport() { return sendRaw(transport_->takeBytesToSend()); }
 
 bool Attacker::sendPlaintext(ByteView plaintext) {
   if (!transport_ || !transport_->ready()) return false;

@@ -44,7 +44,8 @@ void HostileTest::writeVictimLimits() {
   config += "\n[limits]\nhandshake_timeout_ms = " + std::to_string(kHandshakeTimeoutMs) +
             "\nban_seconds = " + std::to_string(kBanSeconds) +
             "\nmax_handshakes = " + std::to_string(kMaxHandshakes) +
-            "\nmax_handshakes_per_address = " + std::to_string(kMaxHandshakesPerAddress) + "\n";
+            "\nmax_handshakes_per_address = " + std::to_string(kMaxHandshakesPerAddress) + "\n" +
+            extraLimits();
   writeFile(path, config);
 }
 

@@ -36,6 +36,8 @@ class HostileTest : public ::testing::Test {
 
   void SetUp() override;
   void TearDown() override;
+  // More lines for V's [limits], for a test that needs a limit lowered.
+  virtual std::string extraLimits() const { return ""; }
 
   // A fresh identity; with `trusted`, V accepts its entries.
   std::shared_ptr<const SecretKey> newKey(bool trusted);

@@ -52,7 +52,10 @@ TEST_F(LimitsTest, DefaultsAreTheNetworkShellsOwn) {
   EXPECT_EQ(fromFile.connection.handshakeTimeout, plain.connection.handshakeTimeout);
   EXPECT_EQ(fromFile.connection.idleTimeout, plain.connection.idleTimeout);
   EXPECT_EQ(fromFile.connection.maxBufferedBytes, plain.connection.maxBufferedBytes);
+  EXPECT_EQ(fromFile.connection.pauseReadBytes, plain.connection.pauseReadBytes);
+  EXPECT_EQ(fromFile.maxBufferedTotal, plain.maxBufferedTotal);
   EXPECT_EQ(fromFile.connection.verifyPerSecond, plain.connection.verifyPerSecond);
+  EXPECT_EQ(fromFile.connection.replyBytesPerSecond, plain.connection.replyBytesPerSecond);
   EXPECT_EQ(fromFile.connection.sync.maxEntriesInFlight, plain.connection.sync.maxEntriesInFlight);
   EXPECT_TRUE(checkLimits(defaultLimits()).isOk());
 }
@@ -61,7 +64,9 @@ TEST_F(LimitsTest, EveryKeyReachesTheNetworkShell) {
   auto c = load(
       "[limits]\nmax_peers = 7\nmax_handshakes = 9\nmax_handshakes_per_address = 2\n"
       "handshake_timeout_ms = 1500\nidle_timeout_ms = 4000\npeer_buffer_bytes = 3000000\n"
-      "entries_in_flight = 100\nverify_per_second = 0\nban_seconds = 5\n"
+      "peer_read_pause_bytes = 70000\nbuffer_total_bytes = 9000000\n"
+      "entries_in_flight = 100\nverify_per_second = 0\nreply_bytes_per_second = 5000\n"
+      "ban_seconds = 5\n"
       "reconnect_max_ms = 2500\n");
   ASSERT_TRUE(c.isOk()) << c.status().message();
   P2PConfig p;
@@ -72,11 +77,14 @@ TEST_F(LimitsTest, EveryKeyReachesTheNetworkShell) {
   EXPECT_EQ(p.connection.handshakeTimeout, 1500ms);
   EXPECT_EQ(p.connection.idleTimeout, 4000ms);
   EXPECT_EQ(p.connection.maxBufferedBytes, 3'000'000u);
+  EXPECT_EQ(p.connection.pauseReadBytes, 70'000u);
+  EXPECT_EQ(p.maxBufferedTotal, 9'000'000u);
   EXPECT_EQ(p.connection.sync.maxEntriesInFlight, 100u);
   EXPECT_EQ(p.connection.verifyPerSecond, 0u);
+  EXPECT_EQ(p.connection.replyBytesPerSecond, 5000u);
   EXPECT_EQ(p.banTime, 5000ms);
   EXPECT_EQ(p.reconnectMax, 2500ms);
-  EXPECT_EQ(limitKeys().size(), 10u);  // one line above per key
+  EXPECT_EQ(limitKeys().size(), 13u);  // one line above per key
 }
 
 TEST_F(LimitsTest, BadValuesAreRefusedByName) {

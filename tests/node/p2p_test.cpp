@@ -293,11 +293,10 @@ class RawClient {
 void sendHugeFrameHeader(RawClient& client) {
   auto key = SecretKey::generate();
   Transport t(Handshake::Role::kInitiator, *key, kNet);
-  client.send(t.bytesToSend());
-  t.markBytesSent(t.bytesToSend().size());
+  client.send(t.takeBytesToSend());
   ASSERT_TRUE(client.readUntilClosed(&t).has_value());
   ASSERT_TRUE(t.ready()) << t.status().message();
-  client.send(t.bytesToSend());  // proof and our stream header
+  client.send(t.takeBytesToSend());  // proof and our stream header
   const uint8_t huge[] = {0xFF, 0xFF, 0xFF, 0xFF};
   client.send(huge);
 }
@@ -353,11 +352,10 @@ TEST(P2P, PingsHoldAQuietLinkOpenAndSilenceClosesIt) {
   RawClient silent(h.port());
   auto key = SecretKey::generate();
   Transport t(Handshake::Role::kInitiator, *key, kNet);
-  silent.send(t.bytesToSend());
-  t.markBytesSent(t.bytesToSend().size());
+  silent.send(t.takeBytesToSend());
   ASSERT_TRUE(silent.readUntilClosed(&t).has_value());
   ASSERT_TRUE(t.ready()) << t.status().message();
-  silent.send(t.bytesToSend());  // proof and stream header, then nothing
+  silent.send(t.takeBytesToSend());  // proof and stream header, then nothing
   ASSERT_TRUE(silent.readUntilClosed().has_value()) << "a silent peer was kept open";
   // The quiet link has lived through several idle timeouts by now; a little
   // longer makes the point without depending on how fast the close came.
@@ -383,7 +381,7 @@ TEST(P2P, MisbehavingAddressIsRefusedForTheBanTime) {
   RawClient again(n.port());
   auto key = SecretKey::generate();
   Transport t(Handshake::Role::kInitiator, *key, kNet);
-  again.send(t.bytesToSend());
+  again.send(t.takeBytesToSend());
   auto read = again.readUntilClosed(&t);
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(*read, 0u);
