@@ -372,7 +372,9 @@ void SyncSession::requestMissing(int64_t now, Effects& fx) {
     auto head = log_.head(author);
     if (!head.isOk()) return failLocal(head.status(), fx);
     uint64_t peerSeq = peerHeads_[author];
-    if (log_.frozen(author) || peerSeq <= head->seq) {
+    // An author distrusted since is not asked for: its entries would be
+    // refused.
+    if (log_.frozen(author) || peerSeq <= head->seq || !log_.accepts(author)) {
       peerHeads_.erase(author);
       it = behind_.erase(it);
       continue;
