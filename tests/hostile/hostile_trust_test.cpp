@@ -5,9 +5,11 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <random>
 #include <regex>
 #include <thread>
 
+#include "protocol/records.h"
 #include "protocol/sync.h"
 #include "tests/hostile/hostile_fixture.h"
 
@@ -20,6 +22,28 @@ using SteadyClock = std::chrono::steady_clock;
 long long msSince(SteadyClock::time_point t) {
   return static_cast<long long>(
       std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t).count());
+}
+
+PublicKey randomKey(std::mt19937_64& rng) {
+  PublicKey k;
+  for (auto& b : k) b = static_cast<uint8_t>(rng());
+  return k;
+}
+
+// A vouch by `key` for `vouchee`, at `seq` of its log after `prev`.
+Entry signedVouch(const SecretKey& key, const Hash& network, uint64_t seq, const Hash& prev,
+                  const PublicKey& vouchee) {
+  Header h;
+  h.network = network;
+  h.author = key.publicKey();
+  h.seq = seq;
+  h.prev = prev;
+  h.kind = Kind::kVouch;
+  h.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  VouchRecord v{vouchee, "Vouched body " + std::to_string(seq), "", "0301"};
+  return signEntry(key, h, encodeVouch(v));
 }
 
 class HostileTrustTest : public HostileTest {
@@ -73,6 +97,79 @@ TEST_F(HostileTrustTest, TrustRemoveClosesTheSessionInTrustedMode) {
   std::printf("[figures] trust remove: session closed %lld ms after the command (%s)\n", tookMs,
               closed ? "closed" : "still open");
   EXPECT_GE(victimLogCount("key no longer accepted"), 1u) << v_.log();
+}
+
+// 16 sessions of unaccepted keys each claim heads of 65,536 authors V does
+// not accept (free to send, nothing to deliver). A trusted author then sends
+// 20 vouches, one per message, the first for an author session 0 claimed.
+// V answers the voucher's Ping at once, asks session 0 for the vouched
+// author, and its memory stays bounded.
+TEST_F(HostileTrustTest, VouchBurstAfterClaimFlood) {
+  constexpr size_t kSessions = 16;
+  constexpr size_t kClaims = 65'536;
+  constexpr size_t kVouches = 20;
+  std::mt19937_64 rng(6);
+  const PublicKey vouched = randomKey(rng);
+  std::vector<std::unique_ptr<Attacker>> claimers;
+  for (size_t i = 0; i < kSessions; ++i) {
+    auto a = openSession(newKey(/*trusted=*/false));
+    ASSERT_TRUE(a) << "session " << i;
+    claimers.push_back(std::move(a));
+  }
+  auto voucherKey = newKey(/*trusted=*/true);
+  std::vector<Entry> vouches;
+  Hash prev{};
+  for (size_t i = 0; i < kVouches; ++i) {
+    vouches.push_back(
+        signedVouch(*voucherKey, network_, i + 1, prev, i == 0 ? vouched : randomKey(rng)));
+    prev = vouches.back().hash;
+  }
+
+  beginAttack();
+  auto floodStart = SteadyClock::now();
+  // Round by round, so no session falls silent for V's idle timeout.
+  for (size_t sent = 0; sent < kClaims; sent += kMaxHeadsPerMessage) {
+    for (size_t i = 0; i < kSessions; ++i) {
+      Heads m;
+      for (size_t k = 0; k < kMaxHeadsPerMessage; ++k) {
+        bool first = i == 0 && sent == 0 && k == 0;
+        m.heads.push_back({first ? vouched : randomKey(rng), 3, Hash{1}, false});
+      }
+      ASSERT_TRUE(claimers[i]->send(m)) << "V closed claim session " << i;
+    }
+  }
+  // Each session's claims are all read once its Ping is answered.
+  for (size_t i = 0; i < kSessions; ++i) {
+    ASSERT_TRUE(claimers[i]->send(Ping{i}));
+    ASSERT_TRUE(claimers[i]->nextOf<Pong>(20s)) << "claim session " << i << " got no Pong";
+  }
+  long long floodMs = msSince(floodStart);
+  auto voucher = openSession(voucherKey);  // now: it would be idle through the flood
+  ASSERT_TRUE(voucher);
+
+  auto burst = SteadyClock::now();
+  for (const Entry& v : vouches) ASSERT_TRUE(voucher->send(Entries{{toWire(v)}}));
+  ASSERT_TRUE(voucher->send(Ping{99}));
+  auto pong = voucher->nextOf<Pong>(30s);
+  long long stallMs = msSince(burst);
+  ASSERT_TRUE(pong) << "V did not answer the voucher";
+  EXPECT_EQ(seqOf(*voucherKey), kVouches);
+  std::optional<Want> asked;
+  while (auto w = claimers[0]->nextOf<Want>(5s)) {
+    if (w->author == vouched) {
+      asked = w;
+      break;
+    }
+  }
+  endAttack();
+  std::printf(
+      "[figures] vouch burst: %zu sessions x %zu claimed authors sent in %lld ms; %zu vouches "
+      "answered after %lld ms\n",
+      kSessions, kClaims, floodMs, kVouches, stallMs);
+  EXPECT_LT(stallMs, 1000) << "V stalled on the vouches";
+  ASSERT_TRUE(asked) << "V did not ask for the vouched author";
+  EXPECT_EQ(asked->fromSeq, 1u);
+  EXPECT_EQ(asked->toSeq, 3u);
 }
 
 }  // namespace
