@@ -4,6 +4,7 @@
 // peer H.
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <random>
 #include <regex>
@@ -170,6 +171,70 @@ TEST_F(HostileTrustTest, VouchBurstAfterClaimFlood) {
   ASSERT_TRUE(asked) << "V did not ask for the vouched author";
   EXPECT_EQ(asked->fromSeq, 1u);
   EXPECT_EQ(asked->toSeq, 3u);
+}
+
+// V holds 20,000 entries, so `verify` runs for seconds. While it runs, a
+// trusted peer sends a new entry and a Ping every 200 ms: each is stored
+// and answered at once (the P2P thread does not wait for verify), the peer
+// is not dropped, and verify still passes over the log that grew under it.
+TEST_F(HostileTrustTest, VerifyDoesNotBlockSync) {
+  constexpr size_t kHeld = 20'000;
+  auto key = newKey(/*trusted=*/true);
+  auto author = newKey(/*trusted=*/true);
+  auto a = openSession(key);
+  ASSERT_TRUE(a);
+  std::vector<Entry> held;
+  Hash prev{};
+  for (size_t i = 0; i < kHeld; ++i) {
+    held.push_back(signedCase(*key, network_, i + 1, prev, "held-" + std::to_string(i)));
+    prev = held.back().hash;
+  }
+  for (size_t at = 0; at < held.size(); at += kMaxEntriesPerMessage) {
+    Entries m;
+    for (size_t i = at; i < std::min(held.size(), at + kMaxEntriesPerMessage); ++i) {
+      m.entries.push_back(toWire(held[i]));
+    }
+    ASSERT_TRUE(a->send(m));
+  }
+  ASSERT_TRUE(waitUntil([&] { return seqOf(*key) == kHeld; }, 30s))
+      << "V holds " << seqOf(*key) << " of " << kHeld;
+
+  beginAttack();
+  std::atomic<bool> verifying{true};
+  ProcessResult verify;
+  auto started = SteadyClock::now();
+  std::thread verifier([&] {
+    verify = v_.cli({"verify"});
+    verifying = false;
+  });
+  std::this_thread::sleep_for(200ms);  // the CLI reaches the node
+  size_t during = 0;
+  long long slowest = 0;
+  Hash last{};
+  for (uint64_t seq = 1; verifying && seq <= 100; ++seq) {
+    Entry e = signedCase(*author, network_, seq, last, "during-" + std::to_string(seq));
+    last = e.hash;
+    auto sent = SteadyClock::now();
+    ASSERT_TRUE(a->send(Entries{{toWire(e)}})) << "V closed the peer";
+    ASSERT_TRUE(a->send(Ping{seq}));
+    auto pong = a->nextOf<Pong>(30s);
+    ASSERT_TRUE(pong) << "V did not answer";
+    slowest = std::max(slowest, msSince(sent));
+    if (verifying) ++during;
+    std::this_thread::sleep_for(200ms);
+  }
+  verifier.join();
+  long long verifyMs = msSince(started);
+  endAttack();
+  std::printf(
+      "[figures] verify over %zu entries took %lld ms; %zu entries stored and answered while "
+      "it ran, slowest answer %lld ms\n",
+      kHeld, verifyMs, during, slowest);
+  EXPECT_EQ(verify.exitCode, 0) << describe(verify);
+  EXPECT_GE(during, 3u) << "verify was too short to show anything";
+  EXPECT_LT(slowest, 1000) << "an entry waited for verify";
+  EXPECT_FALSE(a->closedByVictim());
+  EXPECT_GE(seqOf(*author), during);
 }
 
 }  // namespace
