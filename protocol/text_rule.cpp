@@ -65,6 +65,7 @@ bool isC0OrDel(char32_t c) { return c < 0x20 || c == 0x7F; }
 
 bool forbidden(char32_t c, TextForm form) {
   if (isC0OrDel(c)) return !(form == TextForm::kMultiLine && (c == '\t' || c == '\n' || c == '\r'));
+  if (c < 0x80) return false;  // printable ASCII: most of every text
   return find(kForbidden, c) || (form == TextForm::kLine && find(kLineBreaks, c));
 }
 
@@ -78,6 +79,7 @@ const char* nameOf(char32_t c) {
 }  // namespace
 
 char32_t nextCodePoint(std::string_view s, size_t& i) {
+  if (static_cast<uint8_t>(s[i]) < 0x80) return static_cast<char32_t>(s[i++]);
   const size_t len = utf8SequenceLength(s, i);
   if (len == 0) {
     ++i;
