@@ -69,8 +69,9 @@ class NetworkView {
   virtual void forget(const PublicKey& key) = 0;
   // Pushes entries this node stored (authored or imported) to every session.
   virtual void publish(std::vector<Entry> entries) = 0;
-  // This node accepts more authors than before (trust add): every session
-  // asks its peer for them at once.
+  // Trust changed (trust add or remove, accept_peers reloaded): sessions
+  // whose key is no longer allowed close, the others ask their peer at
+  // once for authors this node accepts now.
   virtual void trustChanged() = 0;
   // The address the P2P listener is bound to, "host:port".
   virtual std::string listenAddress() = 0;

@@ -230,9 +230,10 @@ Result<std::vector<Entry>> Node::author(std::vector<std::pair<Kind, Bytes>> reco
 }
 
 Result<VerifyReport> Node::verify(const std::function<void(uint64_t)>& progress) {
-  // Entries arriving from peers meanwhile wait: a head that moved between
-  // reading the logs and reading the heads is no corruption.
-  auto paused = store_->pauseWrites();
+  // Every read sees one snapshot, so a head that moves between reading the
+  // logs and reading the heads is no corruption; entries from peers are
+  // stored meanwhile, and the network thread never waits for verify.
+  Store::PinnedReads pinned(*store_);
   return verifyStore(*store_, progress);
 }
 

@@ -50,6 +50,7 @@ Status Node::distrustKey(const PublicKey& key) {
   auto removed = store_->distrust(key);
   if (!removed.isOk()) return removed.status();
   if (!*removed) return Status::notFound(toHex(key) + " is not trusted");
+  if (NetworkView* net = network_.load()) net->trustChanged();
   return Status::ok();
 }
 
@@ -151,12 +152,15 @@ Config Node::config() const {
 
 void Node::reconfigure(Config fresh) {
   std::map<PublicKey, std::string> before;
+  bool acceptChanged = false;
   {
     std::lock_guard lock(configMu_);
     before = std::move(config_.peers);
+    acceptChanged = config_.acceptPeers != fresh.acceptPeers;
     config_ = fresh;
   }
   NetworkView* net = network_.load();
+  if (net != nullptr && acceptChanged) net->trustChanged();
   auto stored = store_->peers();
   if (net == nullptr || !stored.isOk()) return;
   auto isStored = [&](const PublicKey& key) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "protocol/records.h"
+
 namespace allmenning {
 namespace {
 
@@ -146,11 +148,12 @@ void SyncSession::onHeads(const Heads& m, int64_t now, Effects& fx) {
   std::set<PublicKey> proofsSent;  // one proof per author, however often it is listed
   headsSeen_ = true;
   for (const AuthorHead& h : m.heads) {
-    noteClaim(h.author, h.seq);
+    bool accepted = log_.accepts(h.author);
+    noteClaim(h.author, h.seq, accepted);
     if (config_.self && h.author == *config_.self) selfHead_ = h;
-    // Not stored, not relayed, not asked for: remembered in claims_ in case
-    // a vouch makes the author acceptable later (recheckTrust).
-    if (!log_.accepts(h.author)) continue;
+    // Not stored, not relayed, not asked for: remembered among strangers_
+    // in case a vouch makes the author acceptable later (recheckTrust).
+    if (!accepted) continue;
     if (log_.frozen(h.author)) {
       // The peer holds entries of an author we know equivocated, and does
       // not know it yet: this is how a lost ForkProof is made up for.
@@ -258,7 +261,7 @@ void SyncSession::onEntries(const Entries& m, int64_t now, Effects& fx) {
         break;
       case Outcome::kUntrusted:
         // Not misbehaviour: the peer may trust whom we do not.
-        noteClaim(e.header.author, e.header.seq);
+        noteClaim(e.header.author, e.header.seq, /*accepted=*/false);
         break;
       case Outcome::kInvalid:
         // Honest peers check every entry before relaying it, so an invalid
@@ -303,44 +306,65 @@ void SyncSession::sendHeads(Effects& fx) {
 }
 
 void SyncSession::sendEntries(const std::vector<Entry>& entries, Effects& fx) {
-  for (const Entry& e : entries) noteClaim(e.header.author, e.header.seq);
+  // Only entries this node accepts are sent.
+  for (const Entry& e : entries) noteClaim(e.header.author, e.header.seq, /*accepted=*/true);
   for (Entries& m : pack(entries)) fx.send.push_back(std::move(m));
 }
 
-void SyncSession::noteClaim(const PublicKey& author, uint64_t seq) {
-  auto it = claims_.find(author);
-  if (it == claims_.end()) {
-    if (claims_.size() >= config_.maxPeerAuthors) return;
-    it = claims_.emplace(author, 0).first;
+void SyncSession::noteClaim(const PublicKey& author, uint64_t seq, bool accepted) {
+  auto& claims = accepted ? claims_ : strangers_;
+  size_t cap = accepted ? config_.maxPeerAuthors : config_.maxStrangerClaims;
+  auto it = claims.find(author);
+  if (it == claims.end()) {
+    if (claims.size() >= cap) return;
+    it = claims.emplace(author, 0).first;
   }
   it->second = std::max(it->second, seq);
 }
 
-// A vouch just accepted may make authors acceptable that the peer offered
-// before: ask for them now rather than at the next Heads.
+// A vouch just accepted may make an author acceptable that the peer offered
+// before: ask for it now rather than at the next Heads. Only the keys the
+// vouches name are looked up, so a burst of vouches costs each session a
+// few lookups, whatever the peer claimed.
 void SyncSession::recheckTrust(const std::vector<Entry>& accepted, int64_t now, Effects& fx) {
-  bool vouched = std::any_of(accepted.begin(), accepted.end(),
-                             [](const Entry& e) { return e.header.kind == Kind::kVouch; });
-  if (vouched) fetchNewlyAccepted(now, fx);
+  bool vouched = false;
+  for (const Entry& e : accepted) {
+    if (e.header.kind != Kind::kVouch || !e.payload) continue;
+    auto v = decodeVouch(*e.payload);  // checked when it was accepted
+    if (!v.isOk()) continue;
+    fetchIfAccepted(v->key);
+    vouched = true;
+  }
+  if (vouched) requestMissing(now, fx);
 }
 
 Effects SyncSession::onTrustChanged(int64_t now) {
   Effects fx;
   if (state_ != SessionState::kOpen) return fx;
   fx.send.push_back(Hello{kProtocolVersion, log_.network(), false});
-  fetchNewlyAccepted(now, fx);
+  // An operator's change, so rare: every claim is looked at again.
+  std::vector<PublicKey> authors;
+  for (const auto& [author, seq] : strangers_) authors.push_back(author);
+  for (const auto& [author, seq] : claims_) authors.push_back(author);
+  for (const PublicKey& author : authors) fetchIfAccepted(author);
+  requestMissing(now, fx);
   return fx;
 }
 
-// Authors the peer has shown whose entries this node accepts now: ask for
-// what it lacks of them.
-void SyncSession::fetchNewlyAccepted(int64_t now, Effects& fx) {
-  for (const auto& [author, seq] : claims_) {
-    if (!log_.accepts(author) || log_.frozen(author)) continue;
-    auto mine = log_.head(author);
-    if (mine.isOk()) notePeerHas(author, seq, mine->seq);
+// When this node accepts `author` now and the peer has shown more of it
+// than we hold, it is asked for (by the next requestMissing).
+void SyncSession::fetchIfAccepted(const PublicKey& author) {
+  if (!log_.accepts(author) || log_.frozen(author)) return;
+  uint64_t seq = 0;
+  if (auto it = strangers_.find(author); it != strangers_.end()) {
+    seq = it->second;
+    strangers_.erase(it);
+    noteClaim(author, seq, /*accepted=*/true);
   }
-  requestMissing(now, fx);
+  if (auto it = claims_.find(author); it != claims_.end()) seq = it->second;
+  if (seq == 0) return;
+  auto mine = log_.head(author);
+  if (mine.isOk()) notePeerHas(author, seq, mine->seq);
 }
 
 std::optional<PeerLag> SyncSession::lag() const {
@@ -377,7 +401,9 @@ void SyncSession::requestMissing(int64_t now, Effects& fx) {
     auto head = log_.head(author);
     if (!head.isOk()) return failLocal(head.status(), fx);
     uint64_t peerSeq = peerHeads_[author];
-    if (log_.frozen(author) || peerSeq <= head->seq) {
+    // An author distrusted since is not asked for: its entries would be
+    // refused.
+    if (log_.frozen(author) || peerSeq <= head->seq || !log_.accepts(author)) {
       peerHeads_.erase(author);
       it = behind_.erase(it);
       continue;

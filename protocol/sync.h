@@ -28,6 +28,11 @@ struct SyncConfig {
   // Authors whose peer-claimed heads we remember; claims beyond this are
   // ignored until earlier ones are caught up, so a peer cannot grow our memory.
   size_t maxPeerAuthors = 65'536;
+  // Of those, authors this node does not accept: claims cost a peer
+  // nothing, and each accepted vouch looks its key up among them. Beyond
+  // this many, further ones are ignored; a vouch for one of them is fetched
+  // at the peer's next Heads instead of at once.
+  size_t maxStrangerClaims = 256;
   // Entries asked for with Wants and not yet received, over all authors.
   // Each Want's range is cut to what is left, so a peer can never be
   // asked for more than this at once.
@@ -126,9 +131,9 @@ class SyncSession {
   void want(const PublicKey& author, uint64_t from, uint64_t to, int64_t now, Effects& fx);
   uint64_t entriesInFlight() const;
   void notePeerHas(const PublicKey& author, uint64_t seq, uint64_t mySeq);
-  void noteClaim(const PublicKey& author, uint64_t seq);
+  void noteClaim(const PublicKey& author, uint64_t seq, bool accepted);
   void recheckTrust(const std::vector<Entry>& accepted, int64_t now, Effects& fx);
-  void fetchNewlyAccepted(int64_t now, Effects& fx);
+  void fetchIfAccepted(const PublicKey& author);
   void fail(ErrorCode code, const std::string& text, Effects& fx);
   void failLocal(const Status& st, Effects& fx);
 
@@ -142,9 +147,12 @@ class SyncSession {
   std::map<PublicKey, uint64_t> peerHeads_;  // highest seq the peer has shown
   std::set<PublicKey> behind_;               // authors where the peer may be ahead
   std::map<PublicKey, InFlight> inFlight_;   // at most maxWantsInFlight
-  // Every head the peer has shown or been sent, trusted or not, for lag()
-  // and for fetching an author once a vouch makes it acceptable.
+  // Every head the peer has shown or been sent of an author this node
+  // accepted then, for lag() and for fetching after a change of trust.
   std::map<PublicKey, uint64_t> claims_;  // at most maxPeerAuthors
+  // The same for authors this node did not accept then, in case a vouch
+  // makes one acceptable (recheckTrust).
+  std::map<PublicKey, uint64_t> strangers_;  // at most maxStrangerClaims
   bool headsSeen_ = false;
   std::optional<AuthorHead> selfHead_;
 };

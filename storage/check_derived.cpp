@@ -3,6 +3,7 @@
 
 #include "storage/families.h"
 #include "storage/keys.h"
+#include "storage/pinned_reads.h"
 #include "storage/store.h"
 
 namespace allmenning {
@@ -28,7 +29,7 @@ std::string printableLink(std::string_view key) {
 template <typename Check>
 Status compareFamily(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, size_t expectedCount,
                      Check&& check) {
-  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), cf));
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(readOptionsFor(db), cf));
   size_t seen = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++seen) {
     ALM_RETURN_IF_ERROR(check(it->key().ToStringView(), it->value().ToStringView()));

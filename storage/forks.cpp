@@ -6,6 +6,7 @@
 
 #include "storage/families.h"
 #include "storage/keys.h"
+#include "storage/pinned_reads.h"
 #include "storage/store.h"
 
 namespace allmenning {
@@ -52,7 +53,7 @@ Result<ForkProof> decodeForkValue(std::string_view value) {
 // frozen() answer without I/O and without a failure path.
 Status Store::loadForks() {
   frozen_.clear();
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_->forks));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(readOptionsFor(*db_), cf_->forks));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto author = authorOfKey(it->key().ToStringView());
     if (!author.isOk()) return author.status();
@@ -82,7 +83,7 @@ Result<std::optional<ForkProof>> Store::forkProof(const PublicKey& author) const
 
 Status Store::forEachFork(
     const std::function<Status(const PublicKey&, Result<ForkProof>)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_->forks));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(readOptionsFor(*db_), cf_->forks));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto author = authorOfKey(it->key().ToStringView());
     if (!author.isOk()) return author.status();
@@ -93,7 +94,7 @@ Status Store::forEachFork(
 
 Result<std::vector<std::pair<PublicKey, Head>>> Store::heads() const {
   std::vector<std::pair<PublicKey, Head>> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_->heads));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(readOptionsFor(*db_), cf_->heads));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto key = toFixed<32>(view(it->key().ToStringView()));
     std::string_view v = it->value().ToStringView();

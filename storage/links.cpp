@@ -7,6 +7,7 @@
 #include "protocol/record_json.h"
 #include "storage/families.h"
 #include "storage/keys.h"
+#include "storage/pinned_reads.h"
 
 namespace allmenning {
 namespace {
@@ -61,7 +62,7 @@ Result<std::vector<std::string>> linkKeysOf(Kind kind, const CaseKey& source, By
 Result<std::vector<Link>> Store::linksTo(const CaseKey& target) const {
   const std::string prefix = keys::linksPrefix(target.author, target.id);
   std::vector<Link> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_->links));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(readOptionsFor(*db_), cf_->links));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     auto link = linkOfSuffix(it->key().ToStringView().substr(prefix.size()));
     if (!link) return Status::corruption("links: malformed key");
@@ -74,7 +75,7 @@ Result<std::vector<Link>> Store::linksTo(const CaseKey& target) const {
 Status Store::forEachLive(Kind kind,
                           const std::function<Status(const CaseKey&, const CaseState&)>& fn) const {
   auto* cf = cf_->records(kind);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(readOptionsFor(*db_), cf));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto k = it->key().ToStringView();
     if (k.size() <= 32) return Status::corruption(cf->GetName() + ": malformed key");

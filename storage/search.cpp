@@ -9,6 +9,7 @@
 #include "storage/families.h"
 #include "storage/index_terms.h"
 #include "storage/keys.h"
+#include "storage/pinned_reads.h"
 #include "storage/store.h"
 
 namespace allmenning {
@@ -52,7 +53,7 @@ Result<std::vector<CaseKey>> Store::candidates(const SearchFilter& f) const {
   std::vector<CaseKey> out;
   std::unique_ptr<rocksdb::Iterator> it;
   if (source.first != nullptr) {
-    it.reset(db_->NewIterator(rocksdb::ReadOptions(), source.first));
+    it.reset(db_->NewIterator(readOptionsFor(*db_), source.first));
     for (it->Seek(source.second); it->Valid() && it->key().starts_with(source.second); it->Next()) {
       auto key = caseOfIndexKey(it->key().ToStringView());
       if (!key) return Status::corruption(source.first->GetName() + ": malformed key");
@@ -61,7 +62,7 @@ Result<std::vector<CaseKey>> Store::candidates(const SearchFilter& f) const {
   } else {
     // No indexed filter: every case (of one author, when --author is set).
     std::string prefix = f.author ? keys::author(*f.author) : std::string();
-    it.reset(db_->NewIterator(rocksdb::ReadOptions(), cf_->cases));
+    it.reset(db_->NewIterator(readOptionsFor(*db_), cf_->cases));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       auto k = it->key().ToStringView();
       if (k.size() <= 32) return Status::corruption("cases: malformed key");

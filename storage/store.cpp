@@ -16,6 +16,7 @@
 #include "storage/keys.h"
 #include "storage/migrations.h"
 #include "storage/open_files.h"
+#include "storage/pinned_reads.h"
 
 namespace allmenning {
 namespace {
@@ -308,10 +309,39 @@ Status Store::recordAuthorKey(const PublicKey& key) {
   return writeBatch(*db_, batch, /*sync=*/true, "writing the author key");
 }
 
+namespace {
+
+// The snapshot the calling thread's reads of one database are pinned to.
+thread_local const rocksdb::DB* tPinnedDb = nullptr;
+thread_local const rocksdb::Snapshot* tPinnedSnapshot = nullptr;
+
+}  // namespace
+
+rocksdb::ReadOptions readOptionsFor(const rocksdb::DB& db) {
+  rocksdb::ReadOptions options;
+  if (tPinnedDb == &db) options.snapshot = tPinnedSnapshot;
+  return options;
+}
+
+Store::PinnedReads::PinnedReads(const Store& store)
+    : db_(*store.db_),
+      snapshot_(db_.GetSnapshot()),
+      savedDb_(tPinnedDb),
+      savedSnapshot_(tPinnedSnapshot) {
+  tPinnedDb = &db_;
+  tPinnedSnapshot = snapshot_;
+}
+
+Store::PinnedReads::~PinnedReads() {
+  tPinnedDb = savedDb_;
+  tPinnedSnapshot = savedSnapshot_;
+  db_.ReleaseSnapshot(snapshot_);
+}
+
 Result<std::optional<std::string>> Store::get(rocksdb::ColumnFamilyHandle* cf,
                                               const std::string& key) const {
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), cf, key, &value);
+  auto s = db_->Get(readOptionsFor(*db_), cf, key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   Status st = fromRocks(s, "reading " + cf->GetName());
   if (!st.isOk()) return st;
@@ -352,7 +382,7 @@ Result<Entry> Store::loadStored(ByteView raw) const {
 
 Result<std::vector<PublicKey>> Store::authors() const {
   std::vector<PublicKey> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_->heads));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(readOptionsFor(*db_), cf_->heads));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto key = toFixed<32>(view(it->key().ToStringView()));
     if (!key) return Status::corruption("heads: malformed key");
@@ -375,7 +405,7 @@ Result<std::optional<CaseState>> Store::recordState(Kind kind, const CaseKey& ke
 Result<std::vector<uint64_t>> Store::caseVersions(const CaseKey& key) const {
   std::string prefix = keys::versionsPrefix(key.author, key.id);
   std::vector<uint64_t> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_->versions));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(readOptionsFor(*db_), cf_->versions));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (it->key().size() != prefix.size() + 8) return Status::corruption("versions: bad key");
     out.push_back(readBigEndian64(it->key().ToStringView().substr(prefix.size())));
@@ -406,7 +436,7 @@ Result<std::optional<std::string>> Store::authorName(const PublicKey& author) co
 }
 
 Status Store::forEachEntry(const std::function<Status(Result<Entry>)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_->entries));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(readOptionsFor(*db_), cf_->entries));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ALM_RETURN_IF_ERROR(fn(loadStored(view(it->value().ToStringView()))));
   }

@@ -53,6 +53,7 @@
 
 namespace rocksdb {
 class DB;
+class Snapshot;
 class ColumnFamilyHandle;
 }  // namespace rocksdb
 
@@ -306,10 +307,28 @@ class Store {
   // A consistent copy of the database in `dir` (which must not exist): a
   // RocksDB checkpoint, after a flush, so it needs no write-ahead log.
   Status checkpoint(const std::string& dir);
-  // Holds every writer off while the returned lock lives, so that reads
-  // spread over many calls see one state: verify on a running node, whose
-  // network thread would otherwise move heads between its reads.
+  // Holds every writer off while the returned lock lives (a checkpoint
+  // for a backup).
   [[nodiscard]] std::unique_lock<std::mutex> pauseWrites() { return std::unique_lock(writeMu_); }
+  // While it lives, every read the constructing thread makes through this
+  // store sees the database as it was at its construction (a RocksDB
+  // snapshot), so reads spread over many calls see one state, and writers
+  // on other threads go on meanwhile: verify on a running node. The
+  // in-memory sets (trust, frozen) are not pinned. Destroy it on the same
+  // thread, before the store.
+  class PinnedReads {
+   public:
+    explicit PinnedReads(const Store& store);
+    ~PinnedReads();
+    PinnedReads(const PinnedReads&) = delete;
+    PinnedReads& operator=(const PinnedReads&) = delete;
+
+   private:
+    rocksdb::DB& db_;
+    const rocksdb::Snapshot* snapshot_;
+    const rocksdb::DB* savedDb_;
+    const rocksdb::Snapshot* savedSnapshot_;
+  };
 
  private:
   class Writer;

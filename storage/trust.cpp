@@ -5,6 +5,7 @@
 
 #include "storage/families.h"
 #include "storage/keys.h"
+#include "storage/pinned_reads.h"
 #include "storage/store.h"
 
 namespace allmenning {
@@ -17,7 +18,7 @@ Status syncWrite(rocksdb::DB& db, rocksdb::WriteBatch& batch, const std::string&
 // Calls `fn(key, value)` for every key of `cf` in order.
 template <typename F>
 Status scan(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, F&& fn) {
-  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), cf));
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(readOptionsFor(db), cf));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ALM_RETURN_IF_ERROR(fn(it->key().ToStringView(), it->value().ToStringView()));
   }

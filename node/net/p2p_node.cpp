@@ -100,9 +100,18 @@ void P2PNode::publish(std::vector<Entry> entries) {
   });
 }
 
+// Trust may have shrunk as well as grown: a session whose key the policy
+// no longer allows ends now, as its handshake would be refused now. The
+// others ask for what they may accept now.
 void P2PNode::trustChanged() {
   asio::post(io_, [this] {
-    for (const auto& conn : openSessions()) conn->trustChanged();
+    for (const auto& conn : openSessions()) {
+      if (policy_ && !policy_(conn->peerKey())) {
+        conn->close(CloseKind::kRefused, "key no longer accepted (accept_peers)");
+        continue;
+      }
+      conn->trustChanged();
+    }
   });
 }
 

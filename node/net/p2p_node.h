@@ -110,8 +110,10 @@ class P2PNode : private PeerHost {
   // Pushes entries authored here to every open session. The caller has
   // applied them to the store already (on the node's thread: use post()).
   void publish(std::vector<Entry> entries);
-  // Tells every open session that this node accepts more authors, so each
-  // fetches them at once instead of at the next Heads round.
+  // Trust changed (a key trusted or distrusted, accept_peers reloaded):
+  // closes every open session whose key `policy` no longer allows, and
+  // tells the others, so each fetches what it may accept now instead of at
+  // the next Heads round.
   void trustChanged();
   // Runs `fn` on the node's thread (e.g. to read or write the store).
   void post(std::function<void()> fn);

@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "protocol/case_json.h"
 #include "protocol/records.h"
@@ -43,6 +44,27 @@ TEST_F(StoreTest, AppliesAChainAndSurvivesReopen) {
   auto e = store_->entry(alice_->publicKey(), 1);
   ASSERT_TRUE(e.isOk() && *e && (*e)->payload);
   EXPECT_TRUE(checkEntry(**e, network_).isOk());
+}
+
+// A thread holding PinnedReads reads one state while another thread
+// writes: verify on a running node neither blocks writers nor sees them.
+TEST_F(StoreTest, PinnedReadsSeeOneStateWhileWritersGoOn) {
+  apply({caseEntry(*alice_, testing::caseJson("a"))});
+  {
+    Store::PinnedReads pinned(*store_);
+    std::thread writer([&] { apply({caseEntry(*alice_, testing::caseJson("b"))}); });
+    writer.join();  // not held off by the pin
+    EXPECT_EQ(store_->head(alice_->publicKey())->seq, 1u);
+    EXPECT_FALSE(*store_->entry(alice_->publicKey(), 2));
+    auto report = verifyStore(*store_, nullptr);
+    ASSERT_TRUE(report.isOk()) << report.status().message();
+    uint64_t seen = 0;
+    std::thread reader([&] { seen = store_->head(alice_->publicKey())->seq; });
+    reader.join();
+    EXPECT_EQ(seen, 2u) << "another thread's reads were pinned too";
+  }
+  EXPECT_EQ(store_->head(alice_->publicKey())->seq, 2u);
+  EXPECT_TRUE(verifyStore(*store_, nullptr).isOk());
 }
 
 TEST_F(StoreTest, GapIsNotStored) {
