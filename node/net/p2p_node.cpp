@@ -200,7 +200,8 @@ void P2PNode::shutdown() {
   for (auto& conn : all) conn->close(CloseKind::kShutdown, "node stopping");
 }
 
-// ---- Accepting ---------------------------------------------------------------
+// ---- Accepting
+// ---------------------------------------------------------------
 
 void P2PNode::accept() {
   acceptor_.async_accept([this](const error_code& ec, tcp::socket socket) {
@@ -225,7 +226,7 @@ void P2PNode::onAccept(tcp::socket socket) {
   tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) return;  // gone before we looked
   std::string why;
-  if (banned(PublicKey{}, remote.address())) why = "address banned";
+  if (addressBanned(remote.address())) why = "address banned";
   if (why.empty()) why = inboundRefusal(remote.address());
   if (!why.empty()) {
     logRefusal(remote.address(), why);
@@ -253,7 +254,8 @@ void P2PNode::addConnection(tcp::socket socket, SlotPtr slot) {
   conn->start();
 }
 
-// ---- Dialing -----------------------------------------------------------------
+// ---- Dialing
+// -----------------------------------------------------------------
 
 void P2PNode::addSlot(const DialPeer& peer) {
   slots_.push_back(std::make_shared<DialSlot>(io_, peer, config_.reconnectMin));
@@ -323,7 +325,8 @@ void P2PNode::redial(const SlotPtr& slot, const std::string& why) {
   });
 }
 
-// ---- Sessions ----------------------------------------------------------------
+// ---- Sessions
+// ----------------------------------------------------------------
 
 // Why an inbound socket from `address` gets no handshake, or "" when it
 // may have one. One pass over the connections: they are at most maxPeers
@@ -355,9 +358,12 @@ size_t P2PNode::sessionCount(const PeerConnection* except) const {
 }
 
 // The key is known only now, so a key ban is checked here, and the session
-// limit again: sessions may have opened while this handshake ran.
+// limit again: sessions may have opened while this handshake ran. A dialed
+// connection answers to its key's ban only: an address ban was earned by an
+// inbound connection, and another peer behind the same address (a NAT, a
+// shared server) is still the one we chose to dial.
 void P2PNode::onOpened(PeerConnection& conn) {
-  if (banned(conn.peerKey(), conn.remote().address())) {
+  if (keyBanned(conn.peerKey()) || (!conn.dialed() && addressBanned(conn.remote().address()))) {
     return conn.close(CloseKind::kRefused, "peer banned");
   }
   if (!conn.dialed() && sessionCount(&conn) >= config_.maxPeers) {
@@ -410,15 +416,21 @@ std::vector<std::shared_ptr<PeerConnection>> P2PNode::openSessions() const {
   return out;
 }
 
-// ---- Bans and events -----------------------------------------------------------
+// ---- Bans and events
+// -----------------------------------------------------------
 
 // Expired bans are dropped on every check, so the maps hold only live bans
 // (at most one per misbehaving connection within banTime).
-bool P2PNode::banned(const PublicKey& key, const asio::ip::address& address) {
+bool P2PNode::keyBanned(const PublicKey& key) {
   int64_t now = clock_();
   std::erase_if(bannedKeys_, [now](const auto& kv) { return kv.second <= now; });
+  return bannedKeys_.count(key) != 0;
+}
+
+bool P2PNode::addressBanned(const asio::ip::address& address) {
+  int64_t now = clock_();
   std::erase_if(bannedAddresses_, [now](const auto& kv) { return kv.second <= now; });
-  return bannedKeys_.count(key) != 0 || bannedAddresses_.count(address) != 0;
+  return bannedAddresses_.count(address) != 0;
 }
 
 void P2PNode::ban(const PeerConnection& conn) {

@@ -6,7 +6,8 @@
 // in the sans-I/O SyncSession. Entries one session accepts are pushed to
 // every other open session, and entries authored here are pushed with
 // publish(). A peer that breaks the protocol loses only its own connection
-// and is refused for `banTime` (by key and by remote address).
+// and is refused for `banTime`: by key, and inbound connections also by
+// remote address (never this node's own dials).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -64,7 +65,8 @@ struct P2PConfig {
   // in. A few nodes behind one NAT address fit.
   size_t maxHandshakesPerAddress = 4;
   ConnectionConfig connection;
-  MsClock wallClock;  // ms since the epoch, for PeerStatus::since; empty: system clock
+  MsClock wallClock;  // ms since the epoch, for PeerStatus::since; empty: system
+                      // clock
 
   // Observers, called on the node's thread. Keep them short.
   std::function<void(const std::vector<Entry>&)> onAccepted;  // received from peers
@@ -158,7 +160,8 @@ class P2PNode : private PeerHost {
   std::vector<std::shared_ptr<PeerConnection>> openSessions() const;
   std::string inboundRefusal(const boost::asio::ip::address& address) const;
   size_t sessionCount(const PeerConnection* except) const;
-  bool banned(const PublicKey& key, const boost::asio::ip::address& address);
+  bool keyBanned(const PublicKey& key);
+  bool addressBanned(const boost::asio::ip::address& address);
   void ban(const PeerConnection& conn);
   void event(const PeerConnection& conn, PeerEvent::Kind kind, CloseKind closeKind,
              const std::string& why);
