@@ -238,6 +238,7 @@ TEST_F(HostileTest, ConnectHelloCloseLoop) {
   EXPECT_LE(manyAnswered, static_cast<size_t>(kPerSecond * (kMany.count() + 1) * 11 / 10))
       << "the node-wide handshake rate is not capped";
   EXPECT_LE(closeLines, static_cast<size_t>(seconds + 3)) << "a line per closed connection";
+  EXPECT_LE(victimLogCount("event=close "), 3u) << "closes in the handshake logged one by one";
   EXPECT_LE(refusalLines, static_cast<size_t>(seconds + 3));
   EXPECT_GE(closes + refusals, (oneTries + manyTries) * 9 / 10) << "closes went uncounted";
 }
