@@ -106,7 +106,7 @@ check "systemd-analyze security rates the unit 2.0 or lower (measured: ${exposur
   awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 2.0) }'
 check "Type=notify" grep -qx 'Type=notify' "$unit"
 check "systemctl reload sends SIGHUP (run reloads its config on it)" \
-  grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$unit"
+  grep -qx "ExecReload=/bin/sh -c 'kill -HUP \"\$MAINPID\"'" "$unit"
 # verify needs the binary where ExecStart names it: a copy of the unit
 # whose ExecStart names the extracted binary, and nothing else changed
 # (the install test verifies the installed unit itself). No man pages: the
