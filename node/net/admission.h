@@ -79,7 +79,8 @@ struct Verdict {
 class Admission {
  public:
   static constexpr int64_t kBurstSeconds = 4;
-  // Buckets kept at most; full ones are dropped first (docs/reliability.md).
+  // Buckets kept per map at most: at the bound, full ones are dropped, and
+  // if all are in use, all are (the node-wide bucket still holds).
   static constexpr size_t kMaxBuckets = 16384;
 
   explicit Admission(AdmissionLimits limits = {}) : limits_(limits) {}
