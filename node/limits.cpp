@@ -13,12 +13,32 @@ namespace {
 constexpr uint64_t kDay = 24 * 3600;
 constexpr uint64_t kDayMs = kDay * 1000;
 
-constexpr std::array<LimitKey, 13> kKeys{{
+constexpr uint64_t kManyPerSecond = 1'000'000;
+
+constexpr std::array<LimitKey, 22> kKeys{{
     {"max_peers", &Limits::maxPeers, 1, 10'000, "open peer sessions, both directions"},
+    {"max_unaccepted_peers", &Limits::maxUnacceptedPeers, 0, 10'000,
+     "of those, inbound sessions of keys this node does not accept"},
+    {"max_peers_per_address", &Limits::maxPeersPerAddress, 1, 10'000,
+     "of those, from one remote address"},
+    {"max_peers_per_prefix", &Limits::maxPeersPerPrefix, 1, 10'000,
+     "of those, from one /24 (IPv4) or /64 (IPv6)"},
     {"max_handshakes", &Limits::maxHandshakes, 1, 10'000,
      "inbound connections still in their handshake"},
+    {"reserved_handshakes", &Limits::reservedHandshakes, 0, 9'999,
+     "of those, slots only configured peers' addresses may take"},
     {"max_handshakes_per_address", &Limits::maxHandshakesPerAddress, 1, 10'000,
      "of those, from one remote address"},
+    {"max_handshakes_per_prefix", &Limits::maxHandshakesPerPrefix, 1, 10'000,
+     "of those, from one /24 (IPv4) or /64 (IPv6)"},
+    {"connects_per_second_per_address", &Limits::connectsPerAddress, 0, kManyPerSecond,
+     "new inbound connections a second from one address (0: no limit)"},
+    {"connects_per_second_per_prefix", &Limits::connectsPerPrefix, 0, kManyPerSecond,
+     "new inbound connections a second from one /24 or /64 (0: no limit)"},
+    {"handshakes_per_second", &Limits::handshakesPerSecond, 0, kManyPerSecond,
+     "inbound handshakes a second, node-wide (0: no limit)"},
+    {"hello_timeout_ms", &Limits::helloTimeoutMs, 100, kDayMs,
+     "time an inbound connection has for its first 65 bytes"},
     {"handshake_timeout_ms", &Limits::handshakeTimeoutMs, 100, kDayMs,
      "time for connect and handshake"},
     {"idle_timeout_ms", &Limits::idleTimeoutMs, 1'000, kDayMs,
@@ -51,9 +71,19 @@ Limits defaultLimits() {
   const P2PConfig p;
   const ConnectionConfig& c = p.connection;
   Limits l;
-  l.maxPeers = p.maxPeers;
-  l.maxHandshakes = p.maxHandshakes;
-  l.maxHandshakesPerAddress = p.maxHandshakesPerAddress;
+  const AdmissionLimits& a = p.admission;
+  l.maxPeers = a.maxPeers;
+  l.maxUnacceptedPeers = a.maxUnacceptedPeers;
+  l.maxPeersPerAddress = a.maxPeersPerAddress;
+  l.maxPeersPerPrefix = a.maxPeersPerPrefix;
+  l.maxHandshakes = a.maxHandshakes;
+  l.reservedHandshakes = a.reservedHandshakes;
+  l.maxHandshakesPerAddress = a.maxHandshakesPerAddress;
+  l.maxHandshakesPerPrefix = a.maxHandshakesPerPrefix;
+  l.connectsPerAddress = a.connectsPerSecondPerAddress;
+  l.connectsPerPrefix = a.connectsPerSecondPerPrefix;
+  l.handshakesPerSecond = a.handshakesPerSecond;
+  l.helloTimeoutMs = static_cast<uint64_t>(c.helloTimeout.count());
   l.handshakeTimeoutMs = static_cast<uint64_t>(c.handshakeTimeout.count());
   l.idleTimeoutMs = static_cast<uint64_t>(c.idleTimeout.count());
   l.peerBufferBytes = c.maxBufferedBytes;
@@ -75,14 +105,31 @@ Status checkLimits(const Limits& limits) {
                              " is outside " + std::to_string(k.min) + ".." + std::to_string(k.max));
     }
   }
+  if (limits.reservedHandshakes >= limits.maxHandshakes) {
+    return Status::invalid(
+        "limits.reserved_handshakes: " + std::to_string(limits.reservedHandshakes) +
+        " leaves no handshake slot for other addresses; it must be below "
+        "max_handshakes (" +
+        std::to_string(limits.maxHandshakes) + ")");
+  }
   return Status::ok();
 }
 
 void applyLimits(const Limits& l, P2PConfig& p) {
   ConnectionConfig& c = p.connection;
-  p.maxPeers = l.maxPeers;
-  p.maxHandshakes = l.maxHandshakes;
-  p.maxHandshakesPerAddress = l.maxHandshakesPerAddress;
+  AdmissionLimits& a = p.admission;
+  a.maxPeers = l.maxPeers;
+  a.maxUnacceptedPeers = l.maxUnacceptedPeers;
+  a.maxPeersPerAddress = l.maxPeersPerAddress;
+  a.maxPeersPerPrefix = l.maxPeersPerPrefix;
+  a.maxHandshakes = l.maxHandshakes;
+  a.reservedHandshakes = l.reservedHandshakes;
+  a.maxHandshakesPerAddress = l.maxHandshakesPerAddress;
+  a.maxHandshakesPerPrefix = l.maxHandshakesPerPrefix;
+  a.connectsPerSecondPerAddress = static_cast<uint32_t>(l.connectsPerAddress);
+  a.connectsPerSecondPerPrefix = static_cast<uint32_t>(l.connectsPerPrefix);
+  a.handshakesPerSecond = static_cast<uint32_t>(l.handshakesPerSecond);
+  c.helloTimeout = milliseconds(l.helloTimeoutMs);
   c.handshakeTimeout = milliseconds(l.handshakeTimeoutMs);
   c.idleTimeout = milliseconds(l.idleTimeoutMs);
   c.maxBufferedBytes = l.peerBufferBytes;

@@ -20,8 +20,17 @@ struct P2PConfig;
 
 struct Limits {
   uint64_t maxPeers = 0;                 // open sessions, both directions
+  uint64_t maxUnacceptedPeers = 0;       // inbound sessions of keys not accepted
+  uint64_t maxPeersPerAddress = 0;       // of those, from one address
+  uint64_t maxPeersPerPrefix = 0;        // of those, from one /24 or /64
   uint64_t maxHandshakes = 0;            // inbound connections still in their handshake
+  uint64_t reservedHandshakes = 0;       // of those, for configured peers' addresses
   uint64_t maxHandshakesPerAddress = 0;  // of those, from one remote address
+  uint64_t maxHandshakesPerPrefix = 0;   // of those, from one /24 or /64
+  uint64_t connectsPerAddress = 0;       // new inbound connections a second, one address
+  uint64_t connectsPerPrefix = 0;        // new inbound connections a second, one /24 or /64
+  uint64_t handshakesPerSecond = 0;      // responder handshakes a second, node-wide
+  uint64_t helloTimeoutMs = 0;           // an inbound connection's first 65 bytes
   uint64_t handshakeTimeoutMs = 0;       // connect + handshake
   uint64_t idleTimeoutMs = 0;            // nothing heard from a peer for this long
   uint64_t peerBufferBytes = 0;          // memory queued for one peer that it does not read
@@ -46,7 +55,8 @@ std::span<const LimitKey> limitKeys();
 
 // The defaults: what P2PConfig{} holds.
 Limits defaultLimits();
-// Checks every value against its key's range, naming the key.
+// Checks every value against its key's range, naming the key, and the keys
+// that bound each other (reserved_handshakes below max_handshakes).
 Status checkLimits(const Limits& limits);
 // Copies the limits into the network shell's configuration.
 void applyLimits(const Limits& limits, P2PConfig& config);

@@ -23,6 +23,9 @@ struct P2PNode::DialSlot {
   std::chrono::milliseconds backoff;
   bool forgotten = false;  // dropped by forget(); its pending handlers do nothing
   std::string lastError;   // why the last attempt ended (redial's reason)
+  // Where the peer was last resolved to: inbound connections from there
+  // may use the handshake slots kept for configured peers.
+  std::vector<asio::ip::address> addresses;
 };
 
 P2PNode::P2PNode(const SecretKey& identity, const Hash& network, LogStore& store, PeerPolicy policy,
@@ -37,8 +40,11 @@ P2PNode::P2PNode(const SecretKey& identity, const Hash& network, LogStore& store
       wallClock_(config_.wallClock ? config_.wallClock : systemMsClock()),
       acceptor_(io_),
       acceptRetry_(io_),
-      refusalLog_(io_),
-      tick_(io_) {}
+      tick_(io_),
+      admission_(config_.admission),
+      refusals_(io_, clock_, "refused", [this](const std::string& l) { logLine(l); }),
+      earlyCloses_(io_, clock_, "closed_in_handshake",
+                   [this](const std::string& l) { logLine(l); }) {}
 
 // Connections still referenced by queued handlers die with io_; they never
 // call back into the node from their destructors.
@@ -143,7 +149,10 @@ void P2PNode::forget(const PublicKey& key) {
 }
 
 void P2PNode::setLimits(const Limits& limits) {
-  asio::post(io_, [this, limits] { applyLimits(limits, config_); });
+  asio::post(io_, [this, limits] {
+    applyLimits(limits, config_);
+    admission_.setLimits(config_.admission);
+  });
 }
 
 size_t P2PNode::openPeers() const { return openSessions().size(); }
@@ -196,7 +205,8 @@ void P2PNode::shutdown() {
   error_code ignored;
   acceptor_.close(ignored);
   acceptRetry_.cancel();
-  refusalLog_.cancel();
+  refusals_.cancel();
+  earlyCloses_.cancel();
   tick_.cancel();
   for (auto& slot : slots_) {
     slot->resolver.cancel();
@@ -228,20 +238,29 @@ void P2PNode::accept() {
 }
 
 // Refusals here cost one accept and a close: no handshake work is spent on
-// a banned address or beyond the limits.
+// a banned address or beyond the limits (Admission::admitHandshake).
 void P2PNode::onAccept(tcp::socket socket) {
   error_code ec;
   tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) return;  // gone before we looked
-  std::string why;
-  if (banned(PublicKey{}, remote.address())) why = "address banned";
-  if (why.empty()) why = inboundRefusal(remote.address());
-  if (!why.empty()) {
-    logRefusal(remote.address(), why);
+  const asio::ip::address& address = remote.address();
+  Verdict v = admitInbound(address);
+  if (!v.admitted()) {
+    refusals_.log("addr=" + address.to_string(ec) + " reason=\"" + v.refusal + "\"");
     socket.close(ec);
     return;
   }
+  if (v.evict) evict(*v.evict, "evicted: the handshake pool is full and this one is the oldest");
   addConnection(std::move(socket), nullptr);
+}
+
+Verdict P2PNode::admitInbound(const asio::ip::address& address) {
+  if (addressBanned(address)) return {"address banned", std::nullopt};
+  std::string full = admission_.tableRefusal(inbound(PeerConnection::State::kOpen, nullptr),
+                                             sessionCount(nullptr));
+  if (!full.empty()) return {full, std::nullopt};
+  return admission_.admitHandshake(address, configuredAddress(address),
+                                   inbound(PeerConnection::State::kHandshaking, nullptr), clock_());
 }
 
 void P2PNode::addConnection(tcp::socket socket, SlotPtr slot) {
@@ -292,6 +311,9 @@ void P2PNode::connect(const SlotPtr& slot) {
       [this, slot](const error_code& ec, const tcp::resolver::results_type& results) {
         if (stopped_ || slot->forgotten) return;
         if (ec) return redial(slot, "resolve: " + ec.message());
+        slot->addresses.clear();
+        for (const auto& r : results)
+          slot->addresses.push_back(plainAddress(r.endpoint().address()));
         // A connect to a black hole can hang for minutes; the handshake
         // deadline bounds it too.
         slot->timer.expires_after(config_.connection.handshakeTimeout);
@@ -335,21 +357,37 @@ void P2PNode::redial(const SlotPtr& slot, const std::string& why) {
 
 // ---- Sessions ----------------------------------------------------------------
 
-// Why an inbound socket from `address` gets no handshake, or "" when it
-// may have one. One pass over the connections: they are at most maxPeers
-// sessions plus maxHandshakes handshakes plus the dials in progress.
-std::string P2PNode::inboundRefusal(const asio::ip::address& address) const {
-  size_t handshakes = 0, fromAddress = 0;
+// The inbound connections in `state` (draining ones count as open), for
+// admission, `except` left out.
+std::vector<Inbound> P2PNode::inbound(PeerConnection::State state,
+                                      const PeerConnection* except) const {
+  using State = PeerConnection::State;
+  std::vector<Inbound> out;
   for (const auto& [id, peer] : peers_) {
     const PeerConnection& c = *peer.conn;
-    if (c.dialed() || c.state() != PeerConnection::State::kHandshaking) continue;
-    ++handshakes;
-    if (c.remote().address() == address) ++fromAddress;
+    State s = c.state() == State::kDraining ? State::kOpen : c.state();
+    if (c.dialed() || s != state || &c == except) continue;
+    bool handshake = state == State::kHandshaking;
+    bool favoured =
+        handshake ? configuredAddress(c.remote().address()) : store_.accepts(c.peerKey());
+    out.push_back({id, c.remote().address(), handshake ? c.startedAt() : c.openedAt(), favoured});
   }
-  if (sessionCount(nullptr) >= config_.maxPeers) return "too many peers";
-  if (handshakes >= config_.maxHandshakes) return "too many handshakes";
-  if (fromAddress >= config_.maxHandshakesPerAddress) return "too many handshakes from address";
-  return "";
+  return out;
+}
+
+bool P2PNode::configuredAddress(const asio::ip::address& address) const {
+  asio::ip::address plain = plainAddress(address);
+  return std::any_of(slots_.begin(), slots_.end(), [&](const SlotPtr& slot) {
+    return std::find(slot->addresses.begin(), slot->addresses.end(), plain) !=
+           slot->addresses.end();
+  });
+}
+
+void P2PNode::evict(uint64_t id, const std::string& why) {
+  auto it = peers_.find(id);
+  if (it == peers_.end()) return;
+  std::shared_ptr<PeerConnection> conn = it->second.conn;  // close() erases it
+  conn->close(CloseKind::kRefused, why);
 }
 
 // Open sessions (draining ones still hold their socket), `except` left out.
@@ -365,14 +403,22 @@ size_t P2PNode::sessionCount(const PeerConnection* except) const {
 }
 
 // The key is known only now, so a key ban is checked here, and the session
-// limit again: sessions may have opened while this handshake ran.
+// limit again: sessions may have opened while this handshake ran. A dialed
+// connection answers to its key's ban only: an address ban was earned by an
+// inbound connection, and another peer behind the same address (a NAT, a
+// shared server) is still the one we chose to dial.
 void P2PNode::onOpened(PeerConnection& conn) {
-  if (banned(conn.peerKey(), conn.remote().address())) {
+  if (keyBanned(conn.peerKey()) || (!conn.dialed() && addressBanned(conn.remote().address()))) {
     return conn.close(CloseKind::kRefused, "peer banned");
   }
-  if (!conn.dialed() && sessionCount(&conn) >= config_.maxPeers) {
-    return conn.close(CloseKind::kRefused, "too many peers");
+  if (!conn.dialed()) {
+    Verdict v =
+        admission_.admitSession(conn.remote().address(), store_.accepts(conn.peerKey()),
+                                inbound(PeerConnection::State::kOpen, &conn), sessionCount(&conn));
+    if (!v.admitted()) return conn.close(CloseKind::kRefused, v.refusal);
+    if (v.evict) evict(*v.evict, "evicted for a peer whose key this node accepts");
   }
+  peers_[conn.id()].announced = true;
   event(conn, PeerEvent::Kind::kOpened, CloseKind::kShutdown, "");
 }
 
@@ -393,8 +439,12 @@ void P2PNode::onFork(PeerConnection& from, const ForkProof& proof) {
 
 void P2PNode::onClosed(PeerConnection& conn, CloseKind kind, const std::string& why) {
   if (kind == CloseKind::kMisbehaved) ban(conn);
-  event(conn, PeerEvent::Kind::kClosed, kind, why);
   auto it = peers_.find(conn.id());
+  // An inbound connection that never became a session costs one line a
+  // second at most, however many there are: a connect and close loop
+  // must not fill the disk.
+  bool early = !conn.dialed() && (it == peers_.end() || !it->second.announced);
+  event(conn, PeerEvent::Kind::kClosed, kind, why, early ? &earlyCloses_ : nullptr);
   if (it == peers_.end()) return;
   SlotPtr slot = std::move(it->second.slot);
   peers_.erase(it);  // the caller holds its own reference to `conn`
@@ -443,11 +493,16 @@ std::vector<std::shared_ptr<PeerConnection>> P2PNode::openSessions() const {
 
 // Expired bans are dropped on every check, so the maps hold only live bans
 // (at most one per misbehaving connection within banTime).
-bool P2PNode::banned(const PublicKey& key, const asio::ip::address& address) {
+bool P2PNode::keyBanned(const PublicKey& key) {
   int64_t now = clock_();
   std::erase_if(bannedKeys_, [now](const auto& kv) { return kv.second <= now; });
+  return bannedKeys_.count(key) != 0;
+}
+
+bool P2PNode::addressBanned(const asio::ip::address& address) {
+  int64_t now = clock_();
   std::erase_if(bannedAddresses_, [now](const auto& kv) { return kv.second <= now; });
-  return bannedKeys_.count(key) != 0 || bannedAddresses_.count(address) != 0;
+  return bannedAddresses_.count(address) != 0;
 }
 
 void P2PNode::ban(const PeerConnection& conn) {
@@ -460,10 +515,16 @@ void P2PNode::ban(const PeerConnection& conn) {
 }
 
 void P2PNode::event(const PeerConnection& conn, PeerEvent::Kind kind, CloseKind closeKind,
-                    const std::string& why) {
+                    const std::string& why, LogThrottle* throttle) {
   bool opened = kind == PeerEvent::Kind::kOpened;
-  logLine("p2p event=" + std::string(opened ? "open " : "close ") + conn.describe() +
-          (opened ? "" : " kind=" + closeKindName(closeKind) + " reason=\"" + why + "\""));
+  std::string fields =
+      conn.describe() +
+      (opened ? "" : " kind=" + closeKindName(closeKind) + " reason=\"" + why + "\"");
+  if (throttle) {
+    throttle->log(fields);
+  } else {
+    logLine("p2p event=" + std::string(opened ? "open " : "close ") + fields);
+  }
   if (!config_.onPeerEvent) return;
   PeerEvent e;
   e.kind = kind;
@@ -475,30 +536,6 @@ void P2PNode::event(const PeerConnection& conn, PeerEvent::Kind kind, CloseKind 
   e.closeKind = closeKind;
   e.reason = why;
   config_.onPeerEvent(e);
-}
-
-// At most one line a second for each of: a refusal, and the count of those
-// not logged meanwhile: a flood of refused sockets must not become a flood
-// of log lines.
-void P2PNode::logRefusal(const boost::asio::ip::address& address, const std::string& why) {
-  std::string line = "addr=" + address.to_string() + " reason=\"" + why + "\"";
-  int64_t now = clock_();
-  if (refusalsUnlogged_ == 0 && (refusalsLoggedAt_ == 0 || now - refusalsLoggedAt_ >= 1000)) {
-    logLine("p2p event=refused " + line);
-    refusalsLoggedAt_ = now;
-    return;
-  }
-  lastRefusal_ = line;
-  if (refusalsUnlogged_++ > 0) return;  // the timer is set already
-  refusalLog_.expires_after(
-      std::chrono::milliseconds(1000 - std::min<int64_t>(1000, now - refusalsLoggedAt_)));
-  refusalLog_.async_wait([this](const error_code& ec) {
-    if (ec || stopped_) return;
-    logLine("p2p event=refused_more count=" + std::to_string(refusalsUnlogged_) + " last_" +
-            lastRefusal_);
-    refusalsLoggedAt_ = clock_();
-    refusalsUnlogged_ = 0;
-  });
 }
 
 void P2PNode::logLine(const std::string& line) const {

@@ -6,7 +6,8 @@
 // in the sans-I/O SyncSession. Entries one session accepts are pushed to
 // every other open session, and entries authored here are pushed with
 // publish(). A peer that breaks the protocol loses only its own connection
-// and is refused for `banTime` (by key and by remote address).
+// and is refused for `banTime`: by key, and inbound connections also by
+// remote address (never this node's own dials).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -23,6 +24,8 @@
 #include <vector>
 
 #include "node/limits.h"
+#include "node/net/admission.h"
+#include "node/net/log_throttle.h"
 #include "node/net/peer_connection.h"
 #include "node/network_view.h"
 #include "protocol/status.h"
@@ -50,19 +53,10 @@ struct P2PConfig {
   // 5 s to a peer that is down costs next to nothing.
   std::chrono::milliseconds reconnectMax{5'000};
   std::chrono::milliseconds banTime{60'000};  // zero: never ban
-  // Open sessions, both directions. An inbound connection is refused on
-  // accept, or once its handshake ends, when this many are open already;
-  // a dialed one never is (we chose to dial it).
-  size_t maxPeers = 64;
-  // Inbound connections still in their handshake, counted apart from
-  // maxPeers: sockets that never finish a handshake hold a slot here for
-  // at most connection.handshakeTimeout and cannot take the slots of
-  // sessions. Further inbound sockets are closed on accept.
-  size_t maxHandshakes = 32;
-  // Of those, from one remote address: one host opening hundreds of
-  // sockets fills its own share, not the pool, and other hosts still get
-  // in. A few nodes behind one NAT address fit.
-  size_t maxHandshakesPerAddress = 4;
+  // Who may come in (node/net/admission.h): sessions, the handshake pool,
+  // and the rate of new inbound connections. A dialed connection is never
+  // refused by these (we chose to dial it), but its session counts.
+  AdmissionLimits admission;
   // Memory of what all connections together hold queued for their peers
   // (SendMemory). Over it, the sessions over connection.pauseReadBytes are
   // closed as backlog, the one whose output has waited longest first, until
@@ -143,11 +137,13 @@ class P2PNode : private PeerHost {
   using SlotPtr = std::shared_ptr<DialSlot>;
   struct Peer {
     std::shared_ptr<PeerConnection> conn;
-    SlotPtr slot;  // set for dialed connections
+    SlotPtr slot;            // set for dialed connections
+    bool announced = false;  // the session opened and was logged so
   };
 
   void accept();
   void onAccept(boost::asio::ip::tcp::socket socket);
+  Verdict admitInbound(const boost::asio::ip::address& address);
   void addSlot(const DialPeer& peer);
   void dropSlots(const PublicKey& key);
   void connect(const SlotPtr& slot);
@@ -164,13 +160,16 @@ class P2PNode : private PeerHost {
   void onQueued(PeerConnection& conn) override;
 
   std::vector<std::shared_ptr<PeerConnection>> openSessions() const;
-  std::string inboundRefusal(const boost::asio::ip::address& address) const;
+  std::vector<Inbound> inbound(PeerConnection::State state, const PeerConnection* except) const;
+  bool configuredAddress(const boost::asio::ip::address& address) const;
+  void evict(uint64_t id, const std::string& why);
   size_t sessionCount(const PeerConnection* except) const;
-  bool banned(const PublicKey& key, const boost::asio::ip::address& address);
+  bool keyBanned(const PublicKey& key);
+  bool addressBanned(const boost::asio::ip::address& address);
   void ban(const PeerConnection& conn);
+  // Logs the event (through `throttle` if set) and tells the observer.
   void event(const PeerConnection& conn, PeerEvent::Kind kind, CloseKind closeKind,
-             const std::string& why);
-  void logRefusal(const boost::asio::ip::address& address, const std::string& why);
+             const std::string& why, LogThrottle* throttle = nullptr);
   void logLine(const std::string& line) const;
 
   boost::asio::io_context io_;
@@ -193,11 +192,12 @@ class P2PNode : private PeerHost {
   // Refused until (clock ms); entries are dropped once they expire.
   std::map<PublicKey, int64_t> bannedKeys_;
   std::map<boost::asio::ip::address, int64_t> bannedAddresses_;
-  boost::asio::steady_timer refusalLog_;  // logs the refusals held back
-  boost::asio::steady_timer tick_;        // config_.onTick
-  int64_t refusalsLoggedAt_ = 0;          // clock ms of the last refusal line
-  uint64_t refusalsUnlogged_ = 0;         // refusals since, not yet logged
-  std::string lastRefusal_;               // the latest of them
+  boost::asio::steady_timer tick_;  // config_.onTick
+  Admission admission_;
+  // Inbound sockets turned away before their handshake, and those closed
+  // before it ended: at most a line a second each, with a count.
+  LogThrottle refusals_;
+  LogThrottle earlyCloses_;
 };
 
 }  // namespace allmenning

@@ -74,6 +74,7 @@ PeerConnection::PeerConnection(tcp::socket socket, Params p, PeerHost& host, uin
     : socket_(std::move(socket)),
       remote_(remoteOf(socket_)),
       handshakeTimer_(socket_.get_executor()),
+      helloTimer_(socket_.get_executor()),
       tickTimer_(socket_.get_executor()),
       readPause_(socket_.get_executor()),
       host_(host),
@@ -101,7 +102,7 @@ std::string PeerConnection::describe() const {
 // The handshake deadline bounds what a silent or slow client can hold: one
 // socket and a few hundred bytes, for handshakeTimeout at most.
 void PeerConnection::start() {
-  lastHeard_ = lastSent_ = lastDrained_ = clock_();
+  lastHeard_ = lastSent_ = lastDrained_ = startedAt_ = clock_();
   tokensAt_ = lastHeard_;
   verifyTokens_ = config_.verifyPerSecond;
   replies_.start(static_cast<double>(config_.replyBytesPerSecond), lastHeard_);
@@ -111,8 +112,22 @@ void PeerConnection::start() {
       self->close(CloseKind::kTimeout, "handshake timeout");
     }
   });
+  if (!dialed()) armHelloDeadline();
   flush();  // the initiator's hello is queued already
   readSome();
+}
+
+// Until the hello is in, the responder has spent nothing but a socket; a
+// client that cannot send 65 bytes in helloTimeout is not worth the slot.
+void PeerConnection::armHelloDeadline() {
+  if (config_.helloTimeout >= config_.handshakeTimeout) return;
+  helloTimer_.expires_after(config_.helloTimeout);
+  helloTimer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (ec || self->state_ != State::kHandshaking) return;
+    if (self->bytesIn_ >= Handshake::kHelloBytes) return;
+    self->close(CloseKind::kTimeout,
+                "no hello within " + std::to_string(self->config_.helloTimeout.count()) + " ms");
+  });
 }
 
 void PeerConnection::readSome() {
@@ -387,6 +402,7 @@ void PeerConnection::close(CloseKind kind, const std::string& why) {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   handshakeTimer_.cancel();
+  helloTimer_.cancel();
   tickTimer_.cancel();
   readPause_.cancel();
   // The frames of a write in flight stay until its handler has run.

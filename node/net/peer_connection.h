@@ -36,6 +36,10 @@ MsClock systemMsClock();
 
 struct ConnectionConfig {
   std::chrono::milliseconds handshakeTimeout{10'000};  // connect + handshake
+  // An inbound connection's first handshake message (65 bytes) must arrive
+  // within this, or the connection is closed: a socket that stalls holds
+  // its handshake slot this long, not handshakeTimeout.
+  std::chrono::milliseconds helloTimeout{2'000};
   // A path that drops packets (a cut link, a partition) shows only as
   // silence, and TCP retransmits into it less and less often: after a cut of
   // a minute the first retransmission can come most of a minute after the
@@ -177,12 +181,15 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   int64_t lastDrained() const { return lastDrained_; }
   // When the session opened, in ms since the epoch; 0 before kOpen.
   int64_t openedAt() const { return openedAt_; }
+  // When start() ran, on the connection's clock.
+  int64_t startedAt() const { return startedAt_; }
   // How far the peer is from us; nullopt until its first Heads arrived.
   std::optional<PeerLag> lag() const;
   // What the peer's latest Heads said of this node's own log (SyncConfig::self).
   std::optional<AuthorHead> selfHead() const;
 
  private:
+  void armHelloDeadline();
   void readSome();
   void onRead(const boost::system::error_code& ec, size_t n);
   void serveInput();
@@ -203,6 +210,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   tcp::socket socket_;
   tcp::endpoint remote_;
   boost::asio::steady_timer handshakeTimer_;
+  boost::asio::steady_timer helloTimer_;  // inbound only
   boost::asio::steady_timer tickTimer_;
   boost::asio::steady_timer readPause_;  // waits out a verification debt
   PeerHost& host_;
@@ -229,6 +237,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   TokenBucket replies_;   // replyBytesPerSecond
   uint64_t readPauses_ = 0;
   int64_t openedAt_ = 0;
+  int64_t startedAt_ = 0;
   uint64_t bytesIn_ = 0;
   uint64_t framesIn_ = 0;
   uint64_t bytesOut_ = 0;

@@ -71,6 +71,21 @@ Status Attacker::handshake(std::chrono::milliseconds timeout) {
   return Status::ok();
 }
 
+Status Attacker::hello(std::chrono::milliseconds timeout) {
+  if (fd_ < 0) return Status::ioError("attacker: not connected");
+  transport_ = std::make_unique<Transport>(Handshake::Role::kInitiator, *key_, network_);
+  if (!flushTransport()) return Status::ioError("attacker: write failed in the hello");
+  auto deadline = Clock::now() + timeout;
+  while (!transport_->ready()) {
+    if (transport_->failed()) return transport_->status();
+    if (!readOnce(deadline)) {
+      return Status::ioError(eof_ ? "attacker: victim closed before its reply"
+                                  : "attacker: no reply in time");
+    }
+  }
+  return Status::ok();
+}
+
 Status Attacker::open(uint16_t port) {
   if (!connect(port)) return Status::ioError("attacker: connect from " + source_ + " failed");
   return handshake();

@@ -36,6 +36,10 @@ class Attacker {
   // Runs the initiator's side of the handshake and sends the stream header.
   // Fails when the victim closes, refuses or stays silent past `timeout`.
   Status handshake(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Sends the hello and waits for the victim's reply, then sends nothing
+  // more: the responder has spent a key exchange and a signature, the
+  // initiator next to nothing. Fails as handshake() does.
+  Status hello(std::chrono::milliseconds timeout);
   // connect() and handshake().
   Status open(uint16_t port);
 
@@ -54,6 +58,9 @@ class Attacker {
   // Reads (keeping what arrives) until the victim closes the connection;
   // false when it is still open after `timeout`.
   bool waitClosed(std::chrono::milliseconds timeout);
+  // Whether a connection is open on this side (connect() succeeded and
+  // close() was not called since).
+  bool connected() const { return fd_ >= 0; }
   // Whether the victim closed or reset the connection (as seen so far).
   bool closedByVictim() const { return eof_; }
   // Every message received on the current connection, in order.

@@ -1,5 +1,7 @@
 #include "tests/hostile/hostile_fixture.h"
 
+#include <signal.h>
+
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -23,7 +25,9 @@ void HostileTest::SetUp() {
   ASSERT_EQ(v_.key().size(), 64u) << "victim did not init";
   ASSERT_EQ(h_.key().size(), 64u) << "honest node did not init";
   network_ = networkId("allmenning");
-  writeVictimLimits();
+  std::string path = v_.home() + "/allmenning.toml";
+  baseConfig_ = readFile(path);
+  writeFile(path, baseConfig_ + victimLimits());
   trustEachOther({&v_, &h_});
   ASSERT_TRUE(connect(v_, h_));  // V dials H: outbound, never under V's inbound limits
   ASSERT_TRUE(h_.start()) << h_.log();
@@ -38,15 +42,22 @@ void HostileTest::SetUp() {
   rss_ = std::make_unique<RssSampler>(victimPid_);
 }
 
-void HostileTest::writeVictimLimits() {
-  std::string path = v_.home() + "/allmenning.toml";
-  std::string config = readFile(path);
-  config += "\n[limits]\nhandshake_timeout_ms = " + std::to_string(kHandshakeTimeoutMs) +
-            "\nban_seconds = " + std::to_string(kBanSeconds) +
-            "\nmax_handshakes = " + std::to_string(kMaxHandshakes) +
-            "\nmax_handshakes_per_address = " + std::to_string(kMaxHandshakesPerAddress) + "\n" +
-            extraLimits();
-  writeFile(path, config);
+// V's [limits]: the fixture's, then what the test adds (extraLimits()).
+std::string HostileTest::victimLimits() const {
+  return "\n[limits]\nhandshake_timeout_ms = " + std::to_string(kHandshakeTimeoutMs) +
+         "\nhello_timeout_ms = " + std::to_string(kHelloTimeoutMs) +
+         "\nban_seconds = " + std::to_string(kBanSeconds) +
+         "\nmax_handshakes = " + std::to_string(kMaxHandshakes) +
+         "\nmax_handshakes_per_address = " + std::to_string(kMaxHandshakesPerAddress) + "\n" +
+         extraLimits();
+}
+
+bool HostileTest::reloadVictimLimits(const std::string& extra) {
+  size_t before = victimLogCount("config event=reloaded");
+  writeFile(v_.home() + "/allmenning.toml", baseConfig_ + victimLimits() + extra + "\n");
+  if (::kill(victimPid_, SIGHUP) != 0) return false;
+  return waitUntil([&] { return victimLogCount("config event=reloaded") > before; }, 5s)
+      .has_value();
 }
 
 void HostileTest::TearDown() {
@@ -103,11 +114,11 @@ std::shared_ptr<const SecretKey> HostileTest::newKey(bool trusted) {
   return key;
 }
 
-std::string HostileTest::freshAddress() {
-  // 127.0.1.2 onwards; 127.0.0.1 stays the honest peers' address.
+std::string HostileTest::freshPrefix() {
+  // 127.1.0 onwards; 127.0.0.0/24 stays the honest peers' network.
   static std::atomic<int> next{0};
   int n = next++;
-  return "127.0." + std::to_string(1 + n / 250) + "." + std::to_string(2 + n % 250);
+  return "127." + std::to_string(1 + n / 256) + "." + std::to_string(n % 256);
 }
 
 std::unique_ptr<Attacker> HostileTest::newAttacker(std::shared_ptr<const SecretKey> key) {
@@ -133,6 +144,22 @@ void HostileTest::beginAttack() {
 void HostileTest::endAttack() {
   std::this_thread::sleep_until(attackStart_ + kMinAttack);
   attackEnd_ = SteadyClock::now();
+}
+
+std::pair<size_t, size_t> HostileTest::victimThrottled(const std::string& event) const {
+  size_t lines = 0, events = 0;
+  std::string one = "event=" + event + " ", more = "event=" + event + "_more count=";
+  for (const std::string& line : linesOf(v_.log())) {
+    size_t at = line.find(more);
+    if (at != std::string::npos) {
+      ++lines;
+      events += std::stoul(line.substr(at + more.size()));
+    } else if (line.find(one) != std::string::npos) {
+      ++lines;
+      ++events;
+    }
+  }
+  return {lines, events};
 }
 
 size_t HostileTest::victimLogCount(const std::string& text) const {

@@ -30,6 +30,7 @@ class HostileTest : public ::testing::Test {
   // V's [limits]: a short handshake timeout and ban, so the tests that wait
   // for them stay short; the handshake pool at its defaults, written out.
   static constexpr int64_t kHandshakeTimeoutMs = 3000;
+  static constexpr int64_t kHelloTimeoutMs = 1500;
   static constexpr int64_t kBanSeconds = 5;  // room for the checks inside it on a loaded machine
   static constexpr size_t kMaxHandshakes = 32;
   static constexpr size_t kMaxHandshakesPerAddress = 4;
@@ -43,10 +44,13 @@ class HostileTest : public ::testing::Test {
   std::shared_ptr<const SecretKey> newKey(bool trusted);
   // An attacker with its own loopback address (none is ever reused).
   std::unique_ptr<Attacker> newAttacker(std::shared_ptr<const SecretKey> key);
+  // A /24 of loopback no other attacker uses, as "127.A.B"; its addresses
+  // are prefix + ".2" up to prefix + ".254".
+  std::string freshPrefix();
   // An attacker that completed the handshake and the Hello exchange.
   std::unique_ptr<Attacker> openSession(std::shared_ptr<const SecretKey> key);
-  // A loopback address no other attacker uses.
-  std::string freshAddress();
+  // A loopback address no other attacker uses, in a /24 of its own.
+  std::string freshAddress() { return freshPrefix() + ".2"; }
 
   // Starts the attack window (and the RSS baseline), and ends it; the
   // window lasts at least kMinAttack so H's load can be seen crossing it.
@@ -63,6 +67,12 @@ class HostileTest : public ::testing::Test {
   std::chrono::seconds banTime() const { return std::chrono::seconds(kBanSeconds); }
   // How many log lines of V contain `text`.
   size_t victimLogCount(const std::string& text) const;
+  // Of V's throttled lines (node/net/log_throttle.h) of `event`: the lines,
+  // and the events they stand for (a "_more count=N" line for N).
+  std::pair<size_t, size_t> victimThrottled(const std::string& event) const;
+  // Rewrites V's [limits] as SetUp wrote them plus `extra` lines (keys
+  // not set there), sends V a SIGHUP and waits until V logs the reload.
+  bool reloadVictimLimits(const std::string& extra);
 
   // What V's `status` shows: every author's head, and the bytes V sent on
   // its connection to H.
@@ -79,10 +89,11 @@ class HostileTest : public ::testing::Test {
   Hash network_{};
 
  private:
-  void writeVictimLimits();
+  std::string victimLimits() const;
   void checkProgressDuringAttack();
   void checkAllReceived();
 
+  std::string baseConfig_;  // V's config file before SetUp added [limits]
   uint16_t victimPort_ = 0;
   pid_t victimPid_ = -1;
   std::unique_ptr<HonestLoad> load_;

@@ -1,7 +1,10 @@
 #include "tests/hostile/victim.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "tests/test_util.h"
@@ -32,6 +35,24 @@ uint64_t rssKiB(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
   }
   return 0;
+}
+
+uint64_t cpuMs(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (in parentheses, which may hold spaces):
+  // state is field 3, utime 14 and stime 15.
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  uint64_t utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  long hz = ::sysconf(_SC_CLK_TCK);
+  return hz > 0 ? (utime + stime) * 1000 / static_cast<uint64_t>(hz) : 0;
 }
 
 size_t fdCount(pid_t pid) {

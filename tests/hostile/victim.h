@@ -21,6 +21,8 @@ namespace allmenning::testing {
 pid_t pidOfRun(const std::string& home);
 // VmRSS of `pid` in KiB, or 0 when it cannot be read.
 uint64_t rssKiB(pid_t pid);
+// CPU time `pid` has used, user and system, in ms; 0 when unreadable.
+uint64_t cpuMs(pid_t pid);
 // Open file descriptors of `pid` (entries of /proc/<pid>/fd), or 0.
 size_t fdCount(pid_t pid);
 

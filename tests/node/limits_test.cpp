@@ -40,13 +40,23 @@ TEST_F(LimitsTest, DefaultsAreTheNetworkShellsOwn) {
   auto c = load("");
   ASSERT_TRUE(c.isOk()) << c.status().message();
   P2PConfig fromFile;
-  fromFile.maxPeers = 1;  // overwritten by every default below
+  fromFile.admission.maxPeers = 1;  // overwritten by every default below
   fromFile.connection.verifyPerSecond = 1;
   applyLimits(c->limits, fromFile);
   const P2PConfig plain;
-  EXPECT_EQ(fromFile.maxPeers, plain.maxPeers);
-  EXPECT_EQ(fromFile.maxHandshakes, plain.maxHandshakes);
-  EXPECT_EQ(fromFile.maxHandshakesPerAddress, plain.maxHandshakesPerAddress);
+  const AdmissionLimits &a = fromFile.admission, &b = plain.admission;
+  EXPECT_EQ(a.maxPeers, b.maxPeers);
+  EXPECT_EQ(a.maxUnacceptedPeers, b.maxUnacceptedPeers);
+  EXPECT_EQ(a.maxPeersPerAddress, b.maxPeersPerAddress);
+  EXPECT_EQ(a.maxPeersPerPrefix, b.maxPeersPerPrefix);
+  EXPECT_EQ(a.maxHandshakes, b.maxHandshakes);
+  EXPECT_EQ(a.reservedHandshakes, b.reservedHandshakes);
+  EXPECT_EQ(a.maxHandshakesPerAddress, b.maxHandshakesPerAddress);
+  EXPECT_EQ(a.maxHandshakesPerPrefix, b.maxHandshakesPerPrefix);
+  EXPECT_EQ(a.connectsPerSecondPerAddress, b.connectsPerSecondPerAddress);
+  EXPECT_EQ(a.connectsPerSecondPerPrefix, b.connectsPerSecondPerPrefix);
+  EXPECT_EQ(a.handshakesPerSecond, b.handshakesPerSecond);
+  EXPECT_EQ(fromFile.connection.helloTimeout, plain.connection.helloTimeout);
   EXPECT_EQ(fromFile.banTime, plain.banTime);
   EXPECT_EQ(fromFile.reconnectMax, plain.reconnectMax);
   EXPECT_EQ(fromFile.connection.handshakeTimeout, plain.connection.handshakeTimeout);
@@ -67,13 +77,26 @@ TEST_F(LimitsTest, EveryKeyReachesTheNetworkShell) {
       "peer_read_pause_bytes = 70000\nbuffer_total_bytes = 9000000\n"
       "entries_in_flight = 100\nverify_per_second = 0\nreply_bytes_per_second = 5000\n"
       "ban_seconds = 5\n"
-      "reconnect_max_ms = 2500\n");
+      "reconnect_max_ms = 2500\nmax_unaccepted_peers = 3\nmax_peers_per_address = 2\n"
+      "max_peers_per_prefix = 5\nreserved_handshakes = 4\nmax_handshakes_per_prefix = 6\n"
+      "connects_per_second_per_address = 11\nconnects_per_second_per_prefix = 12\n"
+      "handshakes_per_second = 13\nhello_timeout_ms = 700\n");
   ASSERT_TRUE(c.isOk()) << c.status().message();
   P2PConfig p;
   applyLimits(c->limits, p);
-  EXPECT_EQ(p.maxPeers, 7u);
-  EXPECT_EQ(p.maxHandshakes, 9u);
-  EXPECT_EQ(p.maxHandshakesPerAddress, 2u);
+  const AdmissionLimits& a = p.admission;
+  EXPECT_EQ(a.maxPeers, 7u);
+  EXPECT_EQ(a.maxHandshakes, 9u);
+  EXPECT_EQ(a.maxHandshakesPerAddress, 2u);
+  EXPECT_EQ(a.maxUnacceptedPeers, 3u);
+  EXPECT_EQ(a.maxPeersPerAddress, 2u);
+  EXPECT_EQ(a.maxPeersPerPrefix, 5u);
+  EXPECT_EQ(a.reservedHandshakes, 4u);
+  EXPECT_EQ(a.maxHandshakesPerPrefix, 6u);
+  EXPECT_EQ(a.connectsPerSecondPerAddress, 11u);
+  EXPECT_EQ(a.connectsPerSecondPerPrefix, 12u);
+  EXPECT_EQ(a.handshakesPerSecond, 13u);
+  EXPECT_EQ(p.connection.helloTimeout, 700ms);
   EXPECT_EQ(p.connection.handshakeTimeout, 1500ms);
   EXPECT_EQ(p.connection.idleTimeout, 4000ms);
   EXPECT_EQ(p.connection.maxBufferedBytes, 3'000'000u);
@@ -84,7 +107,7 @@ TEST_F(LimitsTest, EveryKeyReachesTheNetworkShell) {
   EXPECT_EQ(p.connection.replyBytesPerSecond, 5000u);
   EXPECT_EQ(p.banTime, 5000ms);
   EXPECT_EQ(p.reconnectMax, 2500ms);
-  EXPECT_EQ(limitKeys().size(), 13u);  // one line above per key
+  EXPECT_EQ(limitKeys().size(), 22u);  // one line above per key
 }
 
 TEST_F(LimitsTest, BadValuesAreRefusedByName) {
@@ -98,6 +121,9 @@ TEST_F(LimitsTest, BadValuesAreRefusedByName) {
             std::string::npos);
   EXPECT_NE(refusal("[limits]\nban_seconds = 1.5\n").find("limits.ban_seconds"), std::string::npos);
   EXPECT_NE(refusal("limits = 3\n").find("limits"), std::string::npos);
+  EXPECT_NE(refusal("[limits]\nmax_handshakes = 8\nreserved_handshakes = 8\n")
+                .find("limits.reserved_handshakes: 8 leaves no handshake slot"),
+            std::string::npos);
   EXPECT_NE(refusal("[limitz]\n").find("unknown section [limitz]"), std::string::npos);
   // The file is named, so the operator knows where to look.
   EXPECT_NE(refusal("[limits]\nmax_peers = 0\n").find("allmenning.toml"), std::string::npos);

@@ -390,14 +390,15 @@ TEST(P2P, MisbehavingAddressIsRefusedForTheBanTime) {
 
 // Sockets that stall in the handshake take slots of their own pool, a few
 // per address, and never the slots of sessions: with the pool's share of
-// one address stalled, its next socket is closed at once, while a peer from
-// another address still opens a session.
+// one address stalled, its next socket is closed at once; with the whole
+// pool stalled, a socket from another address evicts the oldest.
 TEST(P2P, StalledHandshakesHaveTheirOwnPoolCappedPerAddress) {
   Body body, honest;
   P2PConfig config = testConfig();
-  config.maxPeers = 1;
-  config.maxHandshakes = 4;
-  config.maxHandshakesPerAddress = 2;
+  config.admission.maxPeers = 1;
+  config.admission.maxHandshakes = 4;
+  config.admission.reservedHandshakes = 0;
+  config.admission.maxHandshakesPerAddress = 2;
   Runner n(body, config);
   const uint8_t one[] = {kHandshakeVersion};
   std::vector<std::unique_ptr<RawClient>> stalled;
@@ -414,8 +415,11 @@ TEST(P2P, StalledHandshakesHaveTheirOwnPoolCappedPerAddress) {
   }
   RawClient beyondPool(n.port(), "127.0.0.4");
   beyondPool.send(one);
-  EXPECT_TRUE(beyondPool.readUntilClosed(nullptr, 1s).has_value()) << "over the pool";
-  for (auto& s : stalled) EXPECT_FALSE(s->readUntilClosed(nullptr, 50ms)) << "held one closed";
+  EXPECT_TRUE(stalled[0]->readUntilClosed(nullptr, 1s).has_value()) << "the oldest not evicted";
+  EXPECT_FALSE(beyondPool.readUntilClosed(nullptr, 50ms)) << "the newcomer was refused";
+  for (size_t i = 1; i < stalled.size(); ++i) {
+    EXPECT_FALSE(stalled[i]->readUntilClosed(nullptr, 50ms)) << "held one " << i << " closed";
+  }
 
   // Four stalled handshakes and maxPeers = 1: the pool is full, but a
   // session is no handshake, and a dial from the node is never refused.
@@ -429,7 +433,7 @@ TEST(P2P, StalledHandshakesHaveTheirOwnPoolCappedPerAddress) {
 TEST(P2P, MaxPeersRefusesInboundButNeverADial) {
   Body body, a, b, c;
   P2PConfig config = testConfig();
-  config.maxPeers = 1;
+  config.admission.maxPeers = 1;
   Runner n(body, config);
   Runner ra(a, dialing({n.asPeer()}));
   ASSERT_TRUE(waitUntil([&] { return n.openPeers() == 1; }));
