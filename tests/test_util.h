@@ -73,6 +73,19 @@ inline void writeFile(const std::string& path, const std::string& data) {
   out << data;
 }
 
+// Damages a search index table (postlist.glass, ...) as a lost write or a
+// failing disk would: zeroes the whole file, keeping its size. Every block
+// then fails Xapian's own check (its revision is not the table's), so the
+// damage is found at the first block read from disk. Bytes flipped here and
+// there are not used: some such damage sends Xapian 1.4 into a B-tree walk
+// that never ends (in Weight::Internal::accumulate_stats) instead of an
+// error; docs/search.md says so.
+inline void zeroIndexTable(const std::string& file) {
+  std::string zeros(readFile(file).size(), '\0');
+  std::ofstream(file, std::ios::binary | std::ios::in | std::ios::out)
+      .write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+}
+
 // The seed of a randomised test: ALLMENNING_TEST_SEED when set (to replay a
 // printed run), otherwise a fresh one.
 inline unsigned testSeed() {

@@ -15,16 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Overwrites every 97th byte of `file` with its complement, as a failing
-// disk or a stray write would.
-void flipBytes(const std::string& file) {
-  std::string data = readFile(file);
-  ASSERT_FALSE(data.empty()) << file;
-  for (size_t i = 0; i < data.size(); i += 97) data[i] = static_cast<char>(~data[i]);
-  std::ofstream(file, std::ios::binary | std::ios::in | std::ios::out)
-      .write(data.data(), data.size());
-}
-
 struct Damage {
   const char* name;
   std::function<void(const std::string& searchDir)> apply;
@@ -34,8 +24,8 @@ const std::vector<Damage>& damages() {
   static const std::vector<Damage> all = {
       {"an emptied iamglass",
        [](const std::string& dir) { std::ofstream(dir + "/iamglass", std::ios::trunc); }},
-      {"flipped bytes in postlist.glass",
-       [](const std::string& dir) { flipBytes(dir + "/postlist.glass"); }},
+      {"a zeroed postlist.glass",
+       [](const std::string& dir) { testing::zeroIndexTable(dir + "/postlist.glass"); }},
   };
   return all;
 }
@@ -157,7 +147,7 @@ TEST_F(DamagedIndexTest, ARunningNodeRebuildsAnIndexDamagedBeforeOrWhileItRuns) 
   ASSERT_NE(everything.find("602 cases"), std::string::npos) << everything;
   std::string before = node.log();
   for (const char* table : {"postlist.glass", "docdata.glass", "termlist.glass"}) {
-    flipBytes(home_ + "/search/" + table);
+    testing::zeroIndexTable(home_ + "/search/" + table);
   }
   EXPECT_EQ(all(), everything);
   EXPECT_EQ(found(), expected);
@@ -166,7 +156,7 @@ TEST_F(DamagedIndexTest, ARunningNodeRebuildsAnIndexDamagedBeforeOrWhileItRuns) 
 
   // An update that meets damage: stored, and found once the index is rebuilt.
   before = node.log();
-  flipBytes(home_ + "/search/postlist.glass");
+  testing::zeroIndexTable(home_ + "/search/postlist.glass");
   std::string file = dir_ / "flom-c.json";
   writeFile(file, caseJson("flom-c"));
   auto put = cli({"case", "put", file});

@@ -18,15 +18,6 @@ namespace {
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-// Overwrites every 97th byte of `file` with its complement, as a failing
-// disk or a stray write would.
-void flipBytes(const std::string& file) {
-  std::string data = testing::readFile(file);
-  for (size_t i = 0; i < data.size(); i += 97) data[i] = static_cast<char>(~data[i]);
-  std::ofstream(file, std::ios::binary | std::ios::in | std::ios::out)
-      .write(data.data(), static_cast<std::streamsize>(data.size()));
-}
-
 SearchFilter textQuery(std::string text) {
   SearchFilter f;
   f.text = std::move(text);
@@ -383,13 +374,13 @@ TEST_F(SearchTest, DamageFoundWhileTheIndexIsOpenCostsARebuild) {
   };
   lines_.clear();
   for (const char* table : {"postlist.glass", "docdata.glass", "termlist.glass"}) {
-    flipBytes(home() + "/search/" + table);
+    testing::zeroIndexTable(home() + "/search/" + table);
   }
   EXPECT_EQ(ids(textQuery("flom")), before);
   expectReported();
 
-  flipBytes(home() + "/search/postlist.glass");
-  flipBytes(home() + "/search/termlist.glass");
+  testing::zeroIndexTable(home() + "/search/postlist.glass");
+  testing::zeroIndexTable(home() + "/search/termlist.glass");
   put("sak-7", {{"summary", "Ny tekst om ras."}});
   expectReported();  // by the update, before any search
   EXPECT_EQ(ids(textQuery("flom")).size(), 599u);
