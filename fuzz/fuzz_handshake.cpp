@@ -51,11 +51,9 @@ Bytes recordHonestStream(bool responder) {
   Transport peer(roleOf(!responder), peerKey(), kNetwork, {}, fuzz::fixedRandom(kPeerSeed));
   Bytes stream;
   for (int round = 0; round < 8 && !(target.ready() && peer.ready()); ++round) {
-    ByteView out = target.bytesToSend();
+    Bytes out = target.takeBytesToSend();
     if (!peer.receivedBytes(out).isOk()) fuzz::broken("honest handshake failed at the peer");
-    target.markBytesSent(out.size());
-    Bytes back(peer.bytesToSend().begin(), peer.bytesToSend().end());
-    peer.markBytesSent(back.size());
+    Bytes back = peer.takeBytesToSend();
     stream.insert(stream.end(), back.begin(), back.end());
     if (!target.receivedBytes(back).isOk()) fuzz::broken("honest handshake failed at the target");
   }
@@ -63,7 +61,8 @@ Bytes recordHonestStream(bool responder) {
   for (const Bytes& m : peerMessages()) {
     if (!peer.send(m).isOk()) fuzz::broken("honest peer could not send");
   }
-  stream.insert(stream.end(), peer.bytesToSend().begin(), peer.bytesToSend().end());
+  Bytes rest = peer.takeBytesToSend();
+  stream.insert(stream.end(), rest.begin(), rest.end());
   return stream;
 }
 
@@ -92,7 +91,7 @@ struct Harness {
   void feed(ByteView bytes) {
     bool failedBefore = target.failed();
     auto r = target.receivedBytes(bytes);
-    target.markBytesSent(target.bytesToSend().size());
+    target.takeBytesToSend();
     if (target.ready()) {
       if (target.peerKey() != peerKey().publicKey()) fuzz::broken("ready with an unproven key");
       if (refuse) fuzz::broken("ready with a refused key");
