@@ -130,7 +130,8 @@ Result<std::vector<DialPeer>> Node::peers() {
     peer->key = p.key;
     out.push_back(std::move(*peer));
   }
-  for (const auto& [key, address] : config().peers) {
+  for (const auto& [configKey, address] : config().peers) {
+    const PublicKey& key = configKey;  // a binding cannot be captured by every compiler
     bool stored =
         std::any_of(out.begin(), out.end(), [&](const DialPeer& p) { return p.key == key; });
     auto peer = parsePeerAddress(address);  // checked when the config was loaded
