@@ -103,8 +103,7 @@ std::string PeerConnection::describe() const {
 // socket and a few hundred bytes, for handshakeTimeout at most.
 void PeerConnection::start() {
   lastHeard_ = lastSent_ = lastDrained_ = startedAt_ = clock_();
-  tokensAt_ = lastHeard_;
-  verifyTokens_ = config_.verifyPerSecond;
+  verifies_.start(static_cast<double>(config_.verifyPerSecond), lastHeard_);
   replies_.start(static_cast<double>(config_.replyBytesPerSecond), lastHeard_);
   handshakeTimer_.expires_after(config_.handshakeTimeout);
   handshakeTimer_.async_wait([self = shared_from_this()](const error_code& ec) {
@@ -196,31 +195,14 @@ void PeerConnection::serveInput() {
   readWhenPaid();
 }
 
-// Refills the verification bucket for the time passed and takes `checked`
-// from it. The bucket holds at most one second's worth, so a quiet peer
-// cannot save up for a burst.
-void PeerConnection::charge(size_t checked) {
-  if (config_.verifyPerSecond == 0) return;
-  int64_t now = clock_();
-  double rate = config_.verifyPerSecond;
-  verifyTokens_ =
-      std::min(rate, verifyTokens_ + rate * static_cast<double>(now - tokensAt_) / 1000);
-  tokensAt_ = now;
-  verifyTokens_ -= static_cast<double>(checked);
-}
-
 // Goes on at once while the peer is within its budgets (verification and
 // replies): with the messages in hand, or else with a read. Otherwise waits
 // until the debt is paid. Meanwhile the kernel's buffers fill and TCP stops
 // the peer: its cost to us stays bounded, and honest peers are served as
 // before.
 void PeerConnection::readWhenPaid() {
-  charge(0);
-  int64_t wait = replies_.waitMs(clock_());
-  if (verifyTokens_ < 0) {
-    wait =
-        std::max(wait, static_cast<int64_t>(-verifyTokens_ * 1000 / config_.verifyPerSecond) + 1);
-  }
+  int64_t now = clock_();
+  int64_t wait = std::max(replies_.waitMs(now), verifies_.waitMs(now));
   if (wait == 0) return pendingIn_.empty() ? readSome() : serveInput();
   ++readPauses_;
   paused_ = true;
@@ -247,7 +229,7 @@ bool PeerConnection::open() {
 }
 
 size_t PeerConnection::handle(Effects fx) {
-  charge(fx.checked);
+  verifies_.take(static_cast<double>(fx.checked), clock_());
   size_t queued = transport_.queuedBytes();
   for (const Message& m : fx.send) {
     // A refused send is a message over the frame limit: our bug, not the

@@ -204,7 +204,6 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   void scheduleTick();
   void onTick();
   void keepAlive(int64_t now);
-  void charge(size_t checked);
   void readWhenPaid();
 
   tcp::socket socket_;
@@ -229,10 +228,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   int64_t lastSent_ = 0;  // when a write last started
   int64_t lastPing_ = 0;
   uint64_t pings_ = 0;
-  // Verification budget: a token bucket of up to verifyPerSecond checks,
-  // refilled continuously; negative while the peer is in debt.
-  double verifyTokens_ = 0;
-  int64_t tokensAt_ = 0;  // clock ms of the last refill
+  TokenBucket verifies_;  // verifyPerSecond: signature checks
   bool paused_ = false;   // a read waits on readPause_
   TokenBucket replies_;   // replyBytesPerSecond
   uint64_t readPauses_ = 0;
