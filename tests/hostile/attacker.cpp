@@ -170,6 +170,11 @@ std::optional<PeerError> Attacker::error() const {
 
 Entry signedCase(const SecretKey& key, const Hash& network, uint64_t seq, const Hash& prev,
                  const std::string& caseId) {
+  return signedCaseJson(key, network, seq, prev, caseJson(caseId));
+}
+
+Entry signedCaseJson(const SecretKey& key, const Hash& network, uint64_t seq, const Hash& prev,
+                     const std::string& json) {
   Header h;
   h.network = network;
   h.author = key.publicKey();
@@ -179,7 +184,7 @@ Entry signedCase(const SecretKey& key, const Hash& network, uint64_t seq, const 
   h.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-  auto payload = caseFromJson(caseJson(caseId));
+  auto payload = caseFromJson(json);
   return signEntry(key, h, payload.isOk() ? *payload : Bytes{});
 }
 

@@ -114,6 +114,10 @@ std::optional<T> Attacker::nextOf(std::chrono::milliseconds timeout) {
 // with id `caseId` (tests/test_util.h caseJson) as its canonical payload.
 Entry signedCase(const SecretKey& key, const Hash& network, uint64_t seq, const Hash& prev,
                  const std::string& caseId);
+// The same with the case given as JSON; a record the case rules refuse
+// gets an empty payload, which V refuses as invalid.
+Entry signedCaseJson(const SecretKey& key, const Hash& network, uint64_t seq, const Hash& prev,
+                     const std::string& json);
 // `e` on the wire with one signature byte flipped: well formed, and the
 // signature no longer verifies.
 WireEntry forgedSignature(const Entry& e, size_t byte);

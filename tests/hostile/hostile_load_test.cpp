@@ -22,18 +22,8 @@ Entry bigCase(const SecretKey& key, const Hash& network, uint64_t seq, const Has
   std::string summary;
   while (summary.size() < 15'000) summary += "Flomvarsling langs elva, malt hver time. ";
   json.insert(json.size() - 1, R"(,"summary":")" + summary + "\"");
-  Header h;
-  h.network = network;
-  h.author = key.publicKey();
-  h.seq = seq;
-  h.prev = prev;
-  h.kind = Kind::kCase;
-  h.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  auto payload = caseFromJson(json);
-  EXPECT_TRUE(payload.isOk()) << payload.status().message();
-  return signEntry(key, h, payload.isOk() ? *payload : Bytes{});
+  EXPECT_TRUE(caseFromJson(json).isOk()) << json.substr(0, 200);
+  return signedCaseJson(key, network, seq, prev, json);
 }
 
 // Publishes `n` big cases of the session's (trusted) author to V; returns
