@@ -7,7 +7,10 @@
 // same whichever store sits behind the session.
 #pragma once
 
+#include <cstddef>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,11 @@ class LogStore {
   // Every author this store holds entries of and accepts, sorted by author
   // key, with `forked` set for frozen authors.
   virtual Result<std::vector<AuthorHead>> heads() const = 0;
+  // One page of heads(): at most `limit`, those of authors after `after`
+  // (from the first when nullopt). A page costs about a page of reads, so a
+  // session can send its Heads a page at a time (SyncSession::onDrained).
+  virtual Result<std::vector<AuthorHead>> headsAfter(const std::optional<PublicKey>& after,
+                                                     size_t limit) const = 0;
   // seq 0 when nothing of `author` is stored.
   virtual Result<Head> head(const PublicKey& author) const = 0;
   // The entry at (author, seq) with its payload when stored; nullopt if absent.
@@ -44,5 +52,15 @@ class LogStore {
   // The recorded fork proof of `author`, if it equivocated.
   virtual std::optional<ForkProof> forkProof(const PublicKey& author) const = 0;
 };
+
+// Completes a page of heads (at most `limit`, sorted, of authors after
+// `after`) with the frozen authors that have no entries: they are listed
+// with seq 0 and `forked`, so a peer learns of the fork from Heads when the
+// ForkProof push was lost. Authors beyond the page's last one are left for
+// the next page. Shared by every LogStore, so they page alike.
+std::vector<AuthorHead> withFrozen(std::map<PublicKey, AuthorHead> page,
+                                   const std::set<PublicKey>& frozen,
+                                   const std::optional<PublicKey>& after, size_t limit,
+                                   const LogStore& log);
 
 }  // namespace allmenning

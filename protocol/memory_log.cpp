@@ -5,22 +5,23 @@
 namespace allmenning {
 
 Result<std::vector<AuthorHead>> MemoryLog::heads() const {
-  // Frozen authors are listed even without entries, so that peers learn of
-  // the fork from the Heads exchange when a ForkProof push was lost.
-  std::map<PublicKey, AuthorHead> all;
+  return headsAfter(std::nullopt, SIZE_MAX);
+}
+
+Result<std::vector<AuthorHead>> MemoryLog::headsAfter(const std::optional<PublicKey>& after,
+                                                      size_t limit) const {
+  std::map<PublicKey, AuthorHead> page;
   // Authors no longer accepted keep their entries here but are not offered.
-  for (const auto& [author, log] : logs_) {
+  auto it = after ? logs_.upper_bound(*after) : logs_.begin();
+  for (; it != logs_.end() && page.size() < limit; ++it) {
+    const auto& [author, log] = *it;
     if (!log.empty() && accepts(author)) {
-      all[author] = {author, log.size(), log.back().hash, frozen(author)};
+      page[author] = {author, log.size(), log.back().hash, frozen(author)};
     }
   }
-  for (const auto& [author, proof] : forks_) {
-    if (accepts(author)) all.try_emplace(author, AuthorHead{author, 0, Hash{}, true});
-  }
-  std::vector<AuthorHead> out;
-  out.reserve(all.size());
-  for (auto& [author, head] : all) out.push_back(head);
-  return out;
+  std::set<PublicKey> frozenAuthors;
+  for (const auto& [author, proof] : forks_) frozenAuthors.insert(author);
+  return withFrozen(std::move(page), frozenAuthors, after, limit, *this);
 }
 
 Result<Head> MemoryLog::head(const PublicKey& author) const {

@@ -21,6 +21,8 @@ class MemoryLog : public LogStore {
 
   const Hash& network() const override { return network_; }
   Result<std::vector<AuthorHead>> heads() const override;
+  Result<std::vector<AuthorHead>> headsAfter(const std::optional<PublicKey>& after,
+                                             size_t limit) const override;
   Result<Head> head(const PublicKey& author) const override;
   Result<std::optional<Entry>> entry(const PublicKey& author, uint64_t seq) const override;
   Result<std::vector<ApplyOutcome>> apply(std::vector<Entry> entries) override;

@@ -292,17 +292,35 @@ void SyncSession::onForkProof(const ForkProof& m, Effects& fx) {
   if (*recorded) fx.forks.push_back(m);
 }
 
+// Starts a Heads round: its first page now, the others one by one as the
+// output drains (onDrained). A round still in progress is not restarted, so
+// a slow peer still gets every page, in order, and never more than one
+// page queued at a time.
 void SyncSession::sendHeads(Effects& fx) {
-  auto heads = log_.heads();
-  if (!heads.isOk()) return failLocal(heads.status(), fx);
-  size_t at = 0;
-  do {
-    size_t n = std::min(kMaxHeadsPerMessage, heads->size() - at);
-    Heads m;
-    m.heads.assign(heads->begin() + at, heads->begin() + at + n);
-    fx.send.push_back(std::move(m));
-    at += n;
-  } while (at < heads->size());
+  if (headsPending_) return;
+  headsCursor_.reset();
+  headsPending_ = true;
+  sendHeadsPage(fx);
+}
+
+// The first page is sent even when empty, so a peer learns we hold nothing.
+void SyncSession::sendHeadsPage(Effects& fx) {
+  auto page = log_.headsAfter(headsCursor_, kMaxHeadsPerMessage);
+  if (!page.isOk()) return failLocal(page.status(), fx);
+  bool first = !headsCursor_;
+  if (page->size() < kMaxHeadsPerMessage) headsPending_ = false;
+  if (page->empty() && !first) return;
+  if (!page->empty()) headsCursor_ = page->back().author;
+  Heads m;
+  m.heads = std::move(*page);
+  fx.send.push_back(std::move(m));
+}
+
+Effects SyncSession::onDrained(int64_t /*now*/) {
+  Effects fx;
+  if (state_ == SessionState::kClosed || state_ == SessionState::kIdle) return fx;
+  if (headsPending_) sendHeadsPage(fx);
+  return fx;
 }
 
 void SyncSession::sendEntries(const std::vector<Entry>& entries, Effects& fx) {

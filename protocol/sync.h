@@ -97,6 +97,13 @@ class SyncSession {
   // Entries this node accepted from elsewhere (authored here or from another
   // peer): pushed to this peer at once.
   Effects onLocalAccepted(const std::vector<Entry>& entries, int64_t now);
+  // What was sent to this peer has left the send queue. Heads go out one
+  // page (kMaxHeadsPerMessage) at a time, the next when the one before has
+  // drained, so many authors cannot fill the peer's backlog bound; this
+  // sends the next page of a Heads round in progress.
+  Effects onDrained(int64_t now);
+  // Whether a Heads round is in progress: pages remain to be sent.
+  bool sendingHeads() const { return headsPending_; }
   // A fork proof this node recorded from elsewhere: passed on to this peer.
   Effects onLocalFork(const ForkProof& proof);
   // This node now accepts more authors (`trust add`): asks at once for what
@@ -125,6 +132,7 @@ class SyncSession {
   void onForkProof(const ForkProof& m, Effects& fx);
 
   void sendHeads(Effects& fx);
+  void sendHeadsPage(Effects& fx);
   void sendEntries(const std::vector<Entry>& entries, Effects& fx);
   void requestMissing(int64_t now, Effects& fx);
   void probe(const PublicKey& author, uint64_t seq, int64_t now, Effects& fx);
@@ -154,6 +162,10 @@ class SyncSession {
   // makes one acceptable (recheckTrust).
   std::map<PublicKey, uint64_t> strangers_;  // at most maxStrangerClaims
   bool headsSeen_ = false;
+  // The Heads round in progress: the last author sent, and whether pages
+  // remain (sent on onDrained).
+  std::optional<PublicKey> headsCursor_;
+  bool headsPending_ = false;
   std::optional<AuthorHead> selfHead_;
 };
 

@@ -93,9 +93,21 @@ Status Store::forEachFork(
 }
 
 Result<std::vector<std::pair<PublicKey, Head>>> Store::heads() const {
+  return headsAfter(std::nullopt, SIZE_MAX);
+}
+
+Result<std::vector<std::pair<PublicKey, Head>>> Store::headsAfter(
+    const std::optional<PublicKey>& after, size_t limit) const {
   std::vector<std::pair<PublicKey, Head>> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(readOptionsFor(*db_), cf_->heads));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  if (after) {
+    std::string key = keys::author(*after);
+    it->Seek(key);
+    if (it->Valid() && it->key().ToStringView() == key) it->Next();
+  } else {
+    it->SeekToFirst();
+  }
+  for (; it->Valid() && out.size() < limit; it->Next()) {
     auto key = toFixed<32>(view(it->key().ToStringView()));
     std::string_view v = it->value().ToStringView();
     if (!key || v.size() != 40) return Status::corruption("heads: malformed entry");

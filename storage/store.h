@@ -244,6 +244,10 @@ class Store {
 
   // Every author with a head, in key order, with that head.
   Result<std::vector<std::pair<PublicKey, Head>>> heads() const;
+  // At most `limit` of them, those after `after` (from the first when
+  // nullopt): a page costs a page of reads, however many authors there are.
+  Result<std::vector<std::pair<PublicKey, Head>>> headsAfter(const std::optional<PublicKey>& after,
+                                                             size_t limit) const;
 
   // Forks. An author is frozen once a fork proof of it is stored: apply()
   // then refuses every entry of it that is not an exact copy of a stored one.

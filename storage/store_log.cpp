@@ -8,23 +8,27 @@ StoreLog::StoreLog(Store& store, std::function<int64_t()> clock)
     : store_(store), clock_(std::move(clock)) {}
 
 Result<std::vector<AuthorHead>> StoreLog::heads() const {
-  auto stored = store_.heads();
-  if (!stored.isOk()) return stored.status();
-  // Frozen authors are listed even without entries, as MemoryLog does, so
-  // a peer learns of the fork from Heads when the ForkProof push was lost.
-  std::map<PublicKey, AuthorHead> all;
-  for (const auto& [author, head] : *stored) {
-    if (!store_.accepts(author)) continue;  // kept, but no longer relayed
-    all[author] = AuthorHead{author, head.seq, head.hash, store_.frozen(author)};
+  return headsAfter(std::nullopt, SIZE_MAX);
+}
+
+Result<std::vector<AuthorHead>> StoreLog::headsAfter(const std::optional<PublicKey>& after,
+                                                     size_t limit) const {
+  std::map<PublicKey, AuthorHead> page;
+  std::optional<PublicKey> cursor = after;
+  // Authors no longer accepted are kept but not relayed: skipped, and the
+  // page filled from further on.
+  while (page.size() < limit) {
+    size_t asked = limit - page.size();
+    auto stored = store_.headsAfter(cursor, asked);
+    if (!stored.isOk()) return stored.status();
+    for (const auto& [author, head] : *stored) {
+      if (!store_.accepts(author)) continue;
+      page[author] = AuthorHead{author, head.seq, head.hash, store_.frozen(author)};
+    }
+    if (stored->size() < asked) break;
+    cursor = stored->back().first;
   }
-  for (const PublicKey& author : store_.frozenAuthors()) {
-    if (!store_.accepts(author)) continue;
-    all.try_emplace(author, AuthorHead{author, 0, Hash{}, true});
-  }
-  std::vector<AuthorHead> out;
-  out.reserve(all.size());
-  for (auto& [author, head] : all) out.push_back(head);
-  return out;
+  return withFrozen(std::move(page), store_.frozenAuthors(), after, limit, *this);
 }
 
 Result<std::vector<ApplyOutcome>> StoreLog::apply(std::vector<Entry> entries) {

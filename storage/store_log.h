@@ -28,6 +28,8 @@ class StoreLog : public LogStore {
 
   const Hash& network() const override { return store_.network(); }
   Result<std::vector<AuthorHead>> heads() const override;
+  Result<std::vector<AuthorHead>> headsAfter(const std::optional<PublicKey>& after,
+                                             size_t limit) const override;
   Result<Head> head(const PublicKey& author) const override { return store_.head(author); }
   Result<std::optional<Entry>> entry(const PublicKey& author, uint64_t seq) const override {
     return store_.entry(author, seq);

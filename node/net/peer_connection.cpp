@@ -326,6 +326,9 @@ void PeerConnection::onWritten(const error_code& ec) {
   lastDrained_ = clock_();
   account();
   flush();
+  // The queue is empty: the session may send what it held back (the next
+  // page of its Heads).
+  if (!writing_ && state_ == State::kOpen && session_) handle(session_->onDrained(clock_()));
   if (waitingDrain_ && !backlogged() && state_ == State::kOpen) {
     waitingDrain_ = false;
     lastHeard_ = clock_();  // the pause was ours, not the peer's silence

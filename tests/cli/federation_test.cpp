@@ -270,6 +270,10 @@ class AlteringLog : public LogStore {
   explicit AlteringLog(const Hash& network) : inner_(network) {}
   const Hash& network() const override { return inner_.network(); }
   Result<std::vector<AuthorHead>> heads() const override { return inner_.heads(); }
+  Result<std::vector<AuthorHead>> headsAfter(const std::optional<PublicKey>& after,
+                                             size_t limit) const override {
+    return inner_.headsAfter(after, limit);
+  }
   Result<Head> head(const PublicKey& a) const override { return inner_.head(a); }
   Result<std::optional<Entry>> entry(const PublicKey& a, uint64_t seq) const override {
     auto e = inner_.entry(a, seq);

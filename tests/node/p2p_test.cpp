@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <future>
 #include <mutex>
@@ -467,6 +468,38 @@ TEST(P2P, VerificationBudgetSlowsAFastPeer) {
   EXPECT_GE(took, 1700ms);
   // Slowed, not dropped.
   EXPECT_EQ(rk.count(PeerEvent::Kind::kClosed), 0u);
+}
+
+// A hub with more authors than one backlog bound's worth of Heads: today's
+// all-at-once Heads closed every session as backlog the moment it opened.
+// Paged Heads (the next page when the output drained) keep the queue within
+// one page, and the peer gets every author.
+TEST(P2P, HeadsOfManyAuthorsArePagedWithinTheBacklogBound) {
+  const size_t kAuthors = 30'000;  // about 2.5 MB of Heads
+  Body hub, a;
+  std::vector<Entry> entries;
+  for (size_t i = 0; i < kAuthors; ++i) {
+    SimAuthor author(kNet);
+    entries.push_back(author.next(1'700'000'000'000));
+  }
+  ASSERT_TRUE(hub.log.apply(entries).isOk());
+  P2PConfig config = testConfig();
+  config.connection.maxBufferedBytes = size_t{1} << 20;
+  config.connection.sync.headsIntervalMs = 30'000;
+  Runner h(hub, config);
+  P2PConfig dialer = config;
+  dialer.peers = {h.asPeer()};
+  Runner ra(a, dialer);
+  auto start = Clock::now();
+  EXPECT_TRUE(waitUntil([&] { return ra.heads().size() == kAuthors; }, 60s));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  std::printf("%zu authors fetched in %lld ms\n", kAuthors, static_cast<long long>(ms.count()));
+  for (const PeerEvent& e : h.events()) {
+    EXPECT_NE(e.closeKind, CloseKind::kBacklog) << e.reason;
+  }
+  for (const PeerEvent& e : ra.events()) {
+    EXPECT_NE(e.kind, PeerEvent::Kind::kClosed) << e.reason;
+  }
 }
 
 }  // namespace

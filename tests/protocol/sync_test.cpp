@@ -51,8 +51,14 @@ struct Pair {
     handle(1, session[1].onConnected(now));
   }
   // Delivers until nothing is queued, or `limit` messages.
+  // An empty queue is drained output: each session may send what it held
+  // back (the next page of its Heads).
   void run(int limit = 10000) {
-    while (!queue.empty() && limit-- > 0) {
+    while (limit-- > 0) {
+      if (queue.empty()) {
+        for (int side : {0, 1}) handle(side, session[side].onDrained(now));
+        if (queue.empty()) return;
+      }
       auto [to, bytes] = std::move(queue.front());
       queue.pop_front();
       handle(to, session[to].onBytes(bytes, now));
@@ -103,6 +109,78 @@ TEST_F(SyncTest, AgreeingPeersExchangeOnlyHeads) {
     EXPECT_EQ(p.total(side), 3) << "side " << side;
     EXPECT_EQ(p.session[side].state(), SessionState::kOpen);
   }
+}
+
+std::vector<AuthorHead> headsIn(const Effects& fx, int* messages) {
+  std::vector<AuthorHead> out;
+  *messages = 0;
+  for (const Message& m : fx.send) {
+    if (const auto* h = std::get_if<Heads>(&m)) {
+      ++*messages;
+      out.insert(out.end(), h->heads.begin(), h->heads.end());
+    }
+  }
+  return out;
+}
+
+// Heads go out a page at a time: the next page only once the output has
+// drained, so a node with many authors never queues them all at once (the
+// peer's backlog bound would close the session). A round in progress is
+// not restarted by the heads interval.
+TEST_F(SyncTest, HeadsArePagedOneAtATimeAsTheOutputDrains) {
+  Pair p;
+  const size_t kAuthors = 2 * kMaxHeadsPerMessage + 10;
+  std::vector<Entry> entries;
+  for (size_t i = 0; i < kAuthors; ++i) {
+    SimAuthor a(net());
+    entries.push_back(a.nextRetract(0));
+  }
+  applyAll(p.log[0], entries);
+  SyncSession& s = p.session[0];
+  int messages = 0;
+  std::vector<AuthorHead> got = headsIn(s.onConnected(0), &messages);
+  EXPECT_EQ(messages, 1);
+  EXPECT_EQ(got.size(), kMaxHeadsPerMessage);
+  EXPECT_TRUE(s.sendingHeads());
+  // The interval passes while the first page waits in the queue.
+  headsIn(s.onTick(5000), &messages);
+  EXPECT_EQ(messages, 0);
+  for (size_t expect : {kMaxHeadsPerMessage, size_t{10}}) {
+    auto page = headsIn(s.onDrained(5000), &messages);
+    EXPECT_EQ(messages, 1);
+    EXPECT_EQ(page.size(), expect);
+    got.insert(got.end(), page.begin(), page.end());
+  }
+  EXPECT_FALSE(s.sendingHeads());
+  headsIn(s.onDrained(5000), &messages);
+  EXPECT_EQ(messages, 0);
+  EXPECT_EQ(got, *p.log[0].heads());
+  // The next interval starts a new round from the first author.
+  auto again = headsIn(s.onTick(10'000), &messages);
+  EXPECT_EQ(messages, 1);
+  ASSERT_EQ(again.size(), kMaxHeadsPerMessage);
+  EXPECT_EQ(again.front(), got.front());
+}
+
+// An exact multiple of the page: no empty page after the last full one,
+// but an empty log still sends one empty Heads.
+TEST_F(SyncTest, HeadsOfAFullLastPageEndWithoutAnEmptyOne) {
+  Pair p;
+  int messages = 0;
+  EXPECT_TRUE(headsIn(p.session[1].onConnected(0), &messages).empty());
+  EXPECT_EQ(messages, 1);
+  EXPECT_FALSE(p.session[1].sendingHeads());
+  std::vector<Entry> entries;
+  for (size_t i = 0; i < kMaxHeadsPerMessage; ++i) {
+    SimAuthor a(net());
+    entries.push_back(a.nextRetract(0));
+  }
+  applyAll(p.log[0], entries);
+  EXPECT_EQ(headsIn(p.session[0].onConnected(0), &messages).size(), kMaxHeadsPerMessage);
+  EXPECT_TRUE(p.session[0].sendingHeads());
+  headsIn(p.session[0].onDrained(0), &messages);
+  EXPECT_EQ(messages, 0);
+  EXPECT_FALSE(p.session[0].sendingHeads());
 }
 
 // A node that holds authoring (node/authoring_hold.cpp) learns from the

@@ -160,6 +160,38 @@ TYPED_TEST(LogStoreContract, Outcomes) {
   EXPECT_EQ(log.head(a.id())->seq, 2u);
 }
 
+// Pages of heads, read one after another from the last author of the one
+// before, give heads() exactly: frozen authors without entries included.
+TYPED_TEST(LogStoreContract, HeadsAfterPagesGiveEveryHeadOnce) {
+  LogStore& log = this->log();
+  std::vector<Entry> entries;
+  for (int i = 0; i < 11; ++i) {
+    SimAuthor a(net());
+    entries.push_back(a.next(1));
+  }
+  ASSERT_EQ(outcomes(log, entries).size(), 11u);
+  for (int i = 0; i < 3; ++i) {
+    SimAuthor f(net());
+    ASSERT_TRUE(log.recordFork(proofAt(f, 1)).isOk());
+  }
+  auto all = log.heads();
+  ASSERT_TRUE(all.isOk());
+  ASSERT_EQ(all->size(), 14u);
+  for (size_t limit : {size_t{1}, size_t{3}, size_t{14}, size_t{100}}) {
+    std::vector<AuthorHead> paged;
+    std::optional<PublicKey> after;
+    for (;;) {
+      auto page = log.headsAfter(after, limit);
+      ASSERT_TRUE(page.isOk());
+      ASSERT_LE(page->size(), limit);
+      paged.insert(paged.end(), page->begin(), page->end());
+      if (page->size() < limit) break;
+      after = page->back().author;
+    }
+    EXPECT_EQ(paged, *all) << "limit " << limit;
+  }
+}
+
 TYPED_TEST(LogStoreContract, ForkInOneBatchFreezesTheRestOfIt) {
   LogStore& log = this->log();
   SimAuthor a(net()), b(net());
