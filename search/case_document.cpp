@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "protocol/bytes.h"
+#include "search/letters.h"
 #include "search/text.h"
 
 namespace allmenning::search {
@@ -34,6 +35,7 @@ void indexText(Xapian::Document& doc, const std::string& text, Xapian::termcount
     std::string s = stem(w.lower);
     doc.add_term(kStem + s, weight);
     for (const std::string& head : compoundHeads(s)) doc.add_term(kHead + head, weight);
+    for (const std::string& f : foldings(w.lower)) doc.add_term(kFolded + stem(f), weight);
   }
 }
 

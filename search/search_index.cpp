@@ -7,6 +7,7 @@
 #include "protocol/case_json.h"
 #include "protocol/records.h"
 #include "search/case_document.h"
+#include "search/letters.h"
 
 namespace allmenning::search {
 namespace {
@@ -14,9 +15,10 @@ namespace {
 namespace fs = std::filesystem;
 
 // Bump when documents change shape: an index of another version is rebuilt.
-constexpr char kFormat[] = "allmenning-search-2";
+constexpr char kFormat[] = "allmenning-search-3";
 constexpr char kFormatKey[] = "format";
 constexpr double kHeadWeight = 0.5;
+constexpr double kFoldWeight = 0.4;  // below a head: the letters differ
 
 std::string seqKey(const PublicKey& author) { return "seq:" + toHex(author); }
 
@@ -52,14 +54,43 @@ auto catchXapian(const std::string& dir, const std::string& what, bool& damaged,
   }
 }
 
-// The words of `text` joined by `op`, each word as its stem or, at lower
-// weight, as the head of a compound.
+// One way a query word can match a case: a term, and the weight of a match
+// against a match of the word as typed (1).
+struct Alternative {
+  std::string term;
+  double weight = 1;
+};
+
+// The alternatives of one lowercased query word: its stem; the stem as the
+// head of a compound; and its æ/ø/å folding (letters.h): a word typed in
+// ASCII matches the folded terms of cases, a word typed with æ/ø/å matches
+// cases that spell it in ASCII. Every other way of matching a word goes here.
+std::vector<Alternative> alternatives(const std::string& word) {
+  std::string s = stem(word);
+  std::vector<Alternative> out{{kStem + s, 1}, {kHead + s, kHeadWeight}};
+  std::vector<std::string> folded = foldings(word);
+  if (folded.empty()) out.push_back({kFolded + s, kFoldWeight});
+  for (const std::string& f : folded) {
+    out.push_back({kStem + stem(f), kFoldWeight});
+    out.push_back({kFolded + stem(f), kFoldWeight});
+  }
+  return out;
+}
+
+// A query word: any of its alternatives, each at its weight.
+Xapian::Query wordQuery(const std::string& word) {
+  std::vector<Xapian::Query> each;
+  for (const Alternative& a : alternatives(word)) {
+    Xapian::Query t(a.term);
+    each.push_back(a.weight == 1 ? t : Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, t, a.weight));
+  }
+  return Xapian::Query(Xapian::Query::OP_OR, each.begin(), each.end());
+}
+
+// The words of `text` joined by `op`.
 Xapian::Query wordsQuery(const std::string& text, Xapian::Query::op op) {
   std::vector<Xapian::Query> each;
-  for (const std::string& s : queryStems(text)) {
-    Xapian::Query head(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(kHead + s), kHeadWeight);
-    each.emplace_back(Xapian::Query::OP_OR, Xapian::Query(kStem + s), head);
-  }
+  for (const std::string& w : queryWords(text)) each.push_back(wordQuery(w));
   return Xapian::Query(op, each.begin(), each.end());
 }
 
@@ -267,15 +298,20 @@ Result<std::vector<Similar>> SearchIndex::similar(const std::string& text,
 }
 
 std::function<bool(const Word&)> SearchIndex::matcher(const std::string& text) {
-  std::vector<std::string> stems = queryStems(text);
-  return [stems](const Word& w) {
+  // A word of the text is marked when it would match one of the query's
+  // alternatives: the stem and heads of the word, and its folded stems.
+  std::vector<std::string> wanted;
+  for (const std::string& w : queryWords(text)) {
+    for (const Alternative& a : alternatives(w)) wanted.push_back(a.term);
+  }
+  return [wanted](const Word& w) {
     std::string s = stem(w.lower);
-    for (const std::string& q : stems) {
-      if (s == q) return true;
-      auto heads = compoundHeads(s);
-      if (std::find(heads.begin(), heads.end(), q) != heads.end()) return true;
-    }
-    return false;
+    std::vector<std::string> held{kStem + s};
+    for (const std::string& h : compoundHeads(s)) held.push_back(kHead + h);
+    for (const std::string& f : foldings(w.lower)) held.push_back(kFolded + stem(f));
+    return std::any_of(held.begin(), held.end(), [&](const std::string& t) {
+      return std::find(wanted.begin(), wanted.end(), t) != wanted.end();
+    });
   };
 }
 

@@ -421,5 +421,34 @@ TEST_F(SearchTest, CasesFromPeersAreFoundAsSoonAsStored) {
   EXPECT_TRUE(ids("varsling").empty());
 }
 
+// Issue 15, point 2: æ, ø and å typed as their ASCII stand-ins find the
+// case; a case that spells the word as typed ranks first.
+TEST_F(SearchTest, AsciiStandInsOfAeOeAaFindTheCase) {
+  put("skred", {{"summary",
+                 "Et varslingssystem for snøskred, testet i Holmbuktura utenfor "
+                 "Tromsø."}});
+  put("flom", {{"summary", "Flommen i 2018 kostet Skjåk kommune alene 160 millioner kroner."}});
+  put("annet", {{"summary", "Brøyting med sensorer."}});
+  EXPECT_EQ(ids("snoskred"), std::vector<std::string>{"skred"});
+  EXPECT_EQ(ids("snoeskred"), std::vector<std::string>{"skred"});
+  EXPECT_EQ(ids("Tromso"), std::vector<std::string>{"skred"});
+  EXPECT_EQ(ids("Skjak"), std::vector<std::string>{"flom"});
+  EXPECT_EQ(ids("skjaak kommune"), std::vector<std::string>{"flom"});
+  EXPECT_EQ(ids("Skja\xcc\x8ak"), std::vector<std::string>{"flom"}) << "NFC";
+  auto rows = node_->search(textQuery("Tromso"));
+  ASSERT_TRUE(rows.isOk());
+  EXPECT_NE((*rows)["cases"][0]["snippet"].get<std::string>().find("[Tromsø]"), std::string::npos)
+      << (*rows)["cases"][0];
+}
+
+TEST_F(SearchTest, AnExactAeOeAaMatchRanksAboveAFoldedOne) {
+  put("ascii", {{"title", "Ny bro i Tromso"}, {"summary", "Bro over sundet."}});
+  put("exact", {{"title", "Ny bro i Tromsø"}, {"summary", "Bro over sundet."}});
+  put("annet1", {{"summary", "Brøyting i Bodø."}});
+  put("annet2", {{"summary", "Brøyting i Alta."}});
+  EXPECT_EQ(ids("Tromsø"), (std::vector<std::string>{"exact", "ascii"}));
+  EXPECT_EQ(ids("Tromso"), (std::vector<std::string>{"ascii", "exact"}));
+}
+
 }  // namespace
 }  // namespace allmenning
