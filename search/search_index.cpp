@@ -8,6 +8,7 @@
 #include "protocol/records.h"
 #include "search/case_document.h"
 #include "search/letters.h"
+#include "search/query_text.h"
 
 namespace allmenning::search {
 namespace {
@@ -85,6 +86,16 @@ Xapian::Query wordQuery(const std::string& word) {
     each.push_back(a.weight == 1 ? t : Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, t, a.weight));
   }
   return Xapian::Query(Xapian::Query::OP_OR, each.begin(), each.end());
+}
+
+// A part of a query (query_text.h): a word with its alternatives, or a
+// phrase: the stems of its words, in order and next to each other.
+Xapian::Query partQuery(const QueryPart& p) {
+  if (!p.phrase) return wordQuery(p.words[0]);
+  std::vector<Xapian::Query> stems;
+  for (const std::string& w : p.words) stems.emplace_back(kStem + stem(w));
+  return Xapian::Query(Xapian::Query::OP_PHRASE, stems.begin(), stems.end(),
+                       static_cast<Xapian::termcount>(stems.size()));
 }
 
 // The words of `text` joined by `op`.
@@ -237,32 +248,72 @@ Status SearchIndex::commit() {
   });
 }
 
-Result<Page<Hit>> SearchIndex::query(const std::string& text, const SearchFilter& filter) const {
-  return guarded("searching", [&]() -> Result<Page<Hit>> {
-    Xapian::Enquire enquire(db_);
-    bool words = !search::words(text).empty();
-    enquire.set_query(
-        Xapian::Query(Xapian::Query::OP_FILTER,
-                      words ? wordsQuery(text, Xapian::Query::OP_AND) : Xapian::Query::MatchAll,
-                      filterQuery(filter, filter.year)));
-    enquire.set_weighting_scheme(Xapian::BM25Weight());
-    if (words) {
-      enquire.set_sort_by_relevance_then_value(kKeySlot, false);
-    } else {
-      enquire.set_sort_by_value_then_relevance(kUpdatedSlot, true);
+Result<Answer> SearchIndex::query(const std::string& text, const SearchFilter& filter) const {
+  return guarded("searching", [&]() -> Result<Answer> {
+    QueryText q = parseQuery(text);
+    Xapian::Query filters = filterQuery(filter, filter.year);
+    Xapian::Query excluded = Xapian::Query::MatchNothing;
+    for (const std::string& w : q.excluded) excluded |= wordQuery(w);
+    auto within = [&](const Xapian::Query& wanted) {
+      return Xapian::Query(Xapian::Query::OP_FILTER,
+                           Xapian::Query(Xapian::Query::OP_AND_NOT, wanted, excluded), filters);
+    };
+    std::vector<Xapian::Query> parts;
+    for (const QueryPart& p : q.parts) parts.push_back(partQuery(p));
+    Xapian::Query all(Xapian::Query::OP_AND, parts.begin(), parts.end());
+    if (parts.empty()) all = Xapian::Query::MatchAll;
+
+    Answer out;
+    bool ranked = !parts.empty();
+    ALM_RETURN_IF_ERROR(
+        collect(within(all), ranked, false, filter.offset, filter.limit, out.page, out.full));
+    if (parts.size() > 1) {
+      // Cases holding some parts but not all, after every full match.
+      Xapian::Query some(Xapian::Query::OP_OR, parts.begin(), parts.end());
+      size_t skip = filter.offset > out.full ? filter.offset - out.full : 0;
+      size_t partial = 0;
+      ALM_RETURN_IF_ERROR(collect(within(Xapian::Query(Xapian::Query::OP_AND_NOT, some, all)), true,
+                                  true, skip, filter.limit - out.page.items.size(), out.page,
+                                  partial));
+      out.page.total = out.full + partial;
     }
-    // Checking every document makes the match count exact, not estimated.
-    Xapian::MSet mset =
-        enquire.get_mset(static_cast<Xapian::doccount>(filter.offset),
-                         static_cast<Xapian::doccount>(filter.limit), db_.get_doccount());
-    Page<Hit> out{{}, mset.get_matches_estimated()};
-    for (auto it = mset.begin(); it != mset.end(); ++it) {
-      auto key = parseCaseKeyText(it.get_document().get_data());
-      if (!key) return damage("a document without a case key");
-      out.items.push_back({std::move(*key), it.get_weight()});
+    if (out.full == 0) {
+      for (size_t i = 0; i < parts.size(); ++i) {
+        Xapian::Enquire one(db_);
+        // Without the exclusions: the part itself matches nothing.
+        one.set_query(Xapian::Query(Xapian::Query::OP_FILTER, parts[i], filters));
+        if (one.get_mset(0, 0, 1).get_matches_lower_bound() == 0) {
+          out.unmatched.push_back(q.parts[i].shown);
+        }
+      }
     }
     return out;
   });
+}
+
+// Called with the mutex held: appends the hits of `query` from `offset`,
+// at most `limit`, to `page`, and sets `total` to how many match in all.
+Status SearchIndex::collect(const Xapian::Query& query, bool ranked, bool partial, size_t offset,
+                            size_t limit, Page<Hit>& page, size_t& total) const {
+  Xapian::Enquire enquire(db_);
+  enquire.set_query(query);
+  enquire.set_weighting_scheme(Xapian::BM25Weight());
+  if (ranked) {
+    enquire.set_sort_by_relevance_then_value(kKeySlot, false);
+  } else {
+    enquire.set_sort_by_value_then_relevance(kUpdatedSlot, true);
+  }
+  // Checking every document makes the match count exact, not estimated.
+  Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset),
+                                       static_cast<Xapian::doccount>(limit), db_.get_doccount());
+  total = mset.get_matches_estimated();
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    auto key = parseCaseKeyText(it.get_document().get_data());
+    if (!key) return damage("a document without a case key");
+    page.items.push_back({std::move(*key), it.get_weight(), partial});
+  }
+  page.total = total;
+  return Status::ok();
 }
 
 Result<std::vector<Similar>> SearchIndex::similar(const std::string& text,
@@ -301,8 +352,10 @@ std::function<bool(const Word&)> SearchIndex::matcher(const std::string& text) {
   // A word of the text is marked when it would match one of the query's
   // alternatives: the stem and heads of the word, and its folded stems.
   std::vector<std::string> wanted;
-  for (const std::string& w : queryWords(text)) {
-    for (const Alternative& a : alternatives(w)) wanted.push_back(a.term);
+  for (const QueryPart& p : parseQuery(text).parts) {
+    for (const std::string& w : p.words) {
+      for (const Alternative& a : alternatives(w)) wanted.push_back(a.term);
+    }
   }
   return [wanted](const Word& w) {
     std::string s = stem(w.lower);

@@ -91,7 +91,10 @@ TEST_F(SearchTest, OtherInflectionsFindTheCase) {
   EXPECT_EQ(ids("tunnel"), std::vector<std::string>{"tunnel"});
   EXPECT_EQ(ids("skolene"), std::vector<std::string>{"skole"});
   EXPECT_EQ(ids("skolen utstyret"), std::vector<std::string>{"skole"});  // every word
-  EXPECT_TRUE(ids("skolene tunnelen").empty());
+  auto both = node_->search(textQuery("skolene tunnelen"));              // no case holds both
+  ASSERT_TRUE(both.isOk());
+  EXPECT_EQ((*both)["full"], 0);
+  EXPECT_EQ((*both)["total"], 2);
   EXPECT_TRUE(ids("flyplass").empty());
 }
 
@@ -288,7 +291,10 @@ TEST_F(SearchTest, AnOverlongWordNeitherBreaksIndexingNorSearch) {
   put("lang", {{"summary", "Droner over fjorden " + longWord + " i vinter."}});
   EXPECT_EQ(ids("droner"), std::vector<std::string>{"lang"});
   EXPECT_TRUE(ids(longWord).empty());
-  EXPECT_TRUE(ids("droner " + longWord).empty());
+  auto some = node_->search(textQuery("droner " + longWord));
+  ASSERT_TRUE(some.isOk());
+  EXPECT_EQ((*some)["full"], 0);
+  EXPECT_EQ((*some)["unmatched"], Json::array({longWord}));
   put("etter", {{"summary", "Droner igjen."}});  // the index still takes entries
   EXPECT_EQ(ids("droner").size(), 2u);
 }
@@ -448,6 +454,49 @@ TEST_F(SearchTest, AnExactAeOeAaMatchRanksAboveAFoldedOne) {
   put("annet2", {{"summary", "Brøyting i Alta."}});
   EXPECT_EQ(ids("Tromsø"), (std::vector<std::string>{"exact", "ascii"}));
   EXPECT_EQ(ids("Tromso"), (std::vector<std::string>{"ascii", "exact"}));
+}
+
+// Issue 15, point 6: a query with a word no case holds still answers, with
+// the cases holding the other words below every full match, and says which
+// word matched nothing.
+TEST_F(SearchTest, PartialMatchesRankBelowFullOnesAndUnmatchedWordsAreNamed) {
+  put("full", {{"summary", "Varsling av flom i små og bratte vassdrag."}});
+  put("flom", {{"title", "Flomvarsling for Skjåk"}, {"tags", {"flom", "vassdrag"}}});
+  put("skred", {{"summary", "Fiberkabler gir snøskredvarsling langs veien."}});
+  auto r = node_->search(textQuery("flom varsling"));
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ((*r)["full"], 2);  // "full" and "flom" (varsling as a head)
+  std::vector<std::string> got = ids(textQuery("flom varsling vassdrag"));
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got.back(), "skred") << "one word of three ranks last";
+  // A title and tags full of "flom" still rank below the case holding every word.
+  got = ids(textQuery("flom vassdrag bratte"));
+  EXPECT_EQ(got, (std::vector<std::string>{"full", "flom"}));
+  auto none = node_->search(textQuery("flom gressklipping"));
+  ASSERT_TRUE(none.isOk());
+  EXPECT_EQ((*none)["full"], 0);
+  EXPECT_EQ((*none)["unmatched"], Json::array({"gressklipping"}));
+  EXPECT_EQ((*none)["cases"][0]["partial"], true);
+  auto paged = textQuery("flom vassdrag bratte");
+  paged.offset = 1;
+  paged.limit = 1;
+  EXPECT_EQ(ids(paged), std::vector<std::string>{"flom"}) << "paging runs on into the partial ones";
+}
+
+TEST_F(SearchTest, QuotedPhrasesAndExcludedWords) {
+  put("sma", {{"summary", "Flomvarsling for små og bratte vassdrag i Nord-Gudbrandsdal."}});
+  put("drift", {{"summary", "Varsling for små vassdrag fungerer i test; nå trengs drift."}});
+  put("skred", {{"summary", "Snøskredvarsling langs fylkesveier."}});
+  EXPECT_EQ(ids("\"små vassdrag\""), std::vector<std::string>{"drift"});
+  EXPECT_EQ(ids("\"Små vassdragene\""), std::vector<std::string>{"drift"}) << "stems";
+  EXPECT_EQ(ids("\"vassdrag små\"").size(), 0u);
+  auto v = ids("varsling -drift");
+  EXPECT_EQ(std::set<std::string>(v.begin(), v.end()), (std::set<std::string>{"sma", "skred"}));
+  EXPECT_EQ(ids("varsling -fylkesveiene -drift"), std::vector<std::string>{"sma"}) << "stems";
+  EXPECT_EQ(ids("nord-gudbrandsdal"), std::vector<std::string>{"sma"}) << "a hyphen inside a word";
+  auto r = node_->search(textQuery("\"bratte fjell\" -drift"));
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ((*r)["unmatched"], Json::array({"\"bratte fjell\""}));
 }
 
 }  // namespace
