@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Bump when documents change shape: an index of another version is rebuilt.
-constexpr char kFormat[] = "allmenning-search-3";
+constexpr char kFormat[] = "allmenning-search-4";
 constexpr char kFormatKey[] = "format";
 constexpr double kHeadWeight = 0.5;
 constexpr double kFoldWeight = 0.4;  // below a head: the letters differ
