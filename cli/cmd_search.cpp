@@ -51,6 +51,14 @@ std::string countLine(size_t shown, size_t total, size_t offset) {
 
 void printRows(std::ostream& out, const Json& page) {
   const Json& rows = page["cases"];
+  if (page.contains("corrections") && !page["corrections"].empty()) {
+    std::string typed, searched;
+    for (const auto& c : page["corrections"]) {
+      typed += (typed.empty() ? "" : ", ") + shown(c["typed"]);
+      searched += (searched.empty() ? "" : ", ") + shown(c["searched"]);
+    }
+    out << "no match for " << typed << "; showing results for " << searched << "\n";
+  }
   for (const auto& r : rows) {
     out << shown(r["case"]) << (r.value("partial", false) ? "  (holds some of the words)" : "")
         << "\n    " << shown(r["title"]) << "\n    " << whoText(r) << " | " << shown(r["procedure"])

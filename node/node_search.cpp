@@ -228,7 +228,7 @@ Result<Json> Node::textSearch(const SearchFilter& filter) {
   }
   Json rows = Json::array();
   for (const auto& hit : answer->page.items) {
-    auto row = searchRow(hit.key, filter.text);
+    auto row = searchRow(hit.key, filter.text.empty() ? "" : answer->searched);
     if (!row.isOk()) return row.status();
     if (!filter.text.empty()) (*row)["score"] = hit.score;
     if (hit.partial) (*row)["partial"] = true;
@@ -238,6 +238,10 @@ Result<Json> Node::textSearch(const SearchFilter& filter) {
   if (!filter.text.empty()) {
     page["full"] = answer->full;
     page["unmatched"] = answer->unmatched;
+    page["corrections"] = Json::array();
+    for (const auto& [typed, searched] : answer->corrections) {
+      page["corrections"].push_back(Json{{"typed", typed}, {"searched", searched}});
+    }
   }
   return page;
 }

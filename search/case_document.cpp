@@ -28,6 +28,8 @@ constexpr Xapian::termcount kPartyWeight = 2;  // buyer and supplier names
 // this; a longer run of letters in someone's text is skipped, not allowed to
 // make the whole case unindexable.
 constexpr size_t kMaxWordBytes = 100;
+// Shorter words are not offered as spellings: too many are one edit apart.
+constexpr size_t kMinSpellingBytes = 4;
 
 // Stems carry their positions, for phrase queries; each text starts
 // kFieldGap positions after the last, so no phrase spans two fields.
@@ -41,6 +43,7 @@ void indexText(Xapian::Document& doc, const std::string& text, Xapian::termcount
     if (w.lower.size() > kMaxWordBytes) continue;
     std::string s = stem(w.lower);
     doc.add_posting(kStem + s, pos, weight);
+    if (w.lower.size() >= kMinSpellingBytes) doc.add_boolean_term(kWord + w.lower);
     for (const std::string& head : compoundHeads(s)) doc.add_term(kHead + head, weight);
     for (const std::string& f : foldings(w.lower)) doc.add_term(kFolded + stem(f), weight);
   }

@@ -16,10 +16,11 @@ namespace {
 namespace fs = std::filesystem;
 
 // Bump when documents change shape: an index of another version is rebuilt.
-constexpr char kFormat[] = "allmenning-search-4";
+constexpr char kFormat[] = "allmenning-search-5";
 constexpr char kFormatKey[] = "format";
 constexpr double kHeadWeight = 0.5;
-constexpr double kFoldWeight = 0.4;  // below a head: the letters differ
+constexpr double kFoldWeight = 0.4;
+constexpr unsigned kMaxSpellingEdits = 2;  // Xapian's default  // below a head: the letters differ
 
 std::string seqKey(const PublicKey& author) { return "seq:" + toHex(author); }
 
@@ -218,13 +219,31 @@ Status SearchIndex::putCase(const Entry& e) {
   auto record = decodeCase(*e.payload);
   if (!record.isOk()) return record.status();
   CaseKey key{e.header.author, (*record)["id"].get<std::string>()};
-  db_.replace_document(kIdTerm + caseKeyText(key), caseDocument(key, *record, e.header.timestamp));
+  std::string idTerm = kIdTerm + caseKeyText(key);
+  forgetSpellings(idTerm);
+  Xapian::Document doc = caseDocument(key, *record, e.header.timestamp);
+  for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+    if ((*t).starts_with(kWord)) db_.add_spelling((*t).substr(1));
+  }
+  db_.replace_document(idTerm, doc);
   return Status::ok();
 }
 
 Status SearchIndex::removeCase(const PublicKey& author, const std::string& id) {
-  db_.delete_document(kIdTerm + caseKeyText(CaseKey{author, id}));
+  std::string idTerm = kIdTerm + caseKeyText(CaseKey{author, id});
+  forgetSpellings(idTerm);
+  db_.delete_document(idTerm);
   return Status::ok();
+}
+
+// The spelling list counts, per word, the live cases that hold it: a case
+// replaced or removed takes its words' counts with it.
+void SearchIndex::forgetSpellings(const std::string& idTerm) {
+  for (auto d = db_.postlist_begin(idTerm); d != db_.postlist_end(idTerm); ++d) {
+    for (auto t = db_.termlist_begin(*d); t != db_.termlist_end(*d); ++t) {
+      if ((*t).starts_with(kWord)) db_.remove_spelling((*t).substr(1));
+    }
+  }
 }
 
 Result<uint64_t> SearchIndex::appliedSeq(const PublicKey& author) const {
@@ -251,6 +270,33 @@ Status SearchIndex::commit() {
 Result<Answer> SearchIndex::query(const std::string& text, const SearchFilter& filter) const {
   return guarded("searching", [&]() -> Result<Answer> {
     QueryText q = parseQuery(text);
+    auto first = answer(q, filter);
+    if (first.isOk()) first->searched = text;
+    if (!first.isOk() || first->full > 0) return first;
+    // Nothing holds every word: try the index's own spelling of each loose
+    // word, and show that answer when it finds full matches.
+    std::vector<std::pair<std::string, std::string>> corrections;
+    for (QueryPart& p : q.parts) {
+      if (p.phrase) continue;
+      std::string better = db_.get_spelling_suggestion(p.words[0], kMaxSpellingEdits);
+      if (better.empty() || better == p.words[0]) continue;
+      corrections.emplace_back(p.words[0], better);
+      p = QueryPart{{better}, false, better};
+    }
+    if (corrections.empty()) return first;
+    auto second = answer(q, filter);
+    if (!second.isOk() || second->full == 0) return first;
+    second->corrections = std::move(corrections);
+    second->searched.clear();
+    for (const QueryPart& p : q.parts) second->searched += p.shown + " ";
+    for (const std::string& w : q.excluded) second->searched += "-" + w + " ";
+    return second;
+  });
+}
+
+// Called with the mutex held.
+Result<Answer> SearchIndex::answer(const QueryText& q, const SearchFilter& filter) const {
+  {
     Xapian::Query filters = filterQuery(filter, filter.year);
     Xapian::Query excluded = Xapian::Query::MatchNothing;
     for (const std::string& w : q.excluded) excluded |= wordQuery(w);
@@ -288,7 +334,7 @@ Result<Answer> SearchIndex::query(const std::string& text, const SearchFilter& f
       }
     }
     return out;
-  });
+  }
 }
 
 // Called with the mutex held: appends the hits of `query` from `offset`,

@@ -32,6 +32,7 @@
 
 #include "protocol/entry.h"
 #include "protocol/status.h"
+#include "search/query_text.h"
 #include "search/text.h"
 #include "storage/store.h"
 
@@ -50,6 +51,11 @@ struct Answer {
   // The parts (query_text.h: words as typed, "phrases" quoted) that no case
   // under the filters holds; filled when no case holds every part.
   std::vector<std::string> unmatched;
+  // When no case held every word as typed and the index's own spelling of
+  // some words found full matches: each word typed and the word searched
+  // instead. The answer is then the one for the corrected words.
+  std::vector<std::pair<std::string, std::string>> corrections;
+  std::string searched;  // the query the answer is for, to mark snippets by
 };
 
 // A case like a described need: its BM25 weight against the need's words,
@@ -116,6 +122,8 @@ class SearchIndex {
   template <typename F>
   auto guarded(const std::string& what, F&& body) const -> decltype(body());
   Status damage(const std::string& what) const;
+  Result<Answer> answer(const QueryText& q, const SearchFilter& filter) const;
+  void forgetSpellings(const std::string& idTerm);
   Status collect(const Xapian::Query& query, bool ranked, bool partial, size_t offset, size_t limit,
                  Page<Hit>& page, size_t& total) const;
   Status putCase(const Entry& e);

@@ -499,5 +499,37 @@ TEST_F(SearchTest, QuotedPhrasesAndExcludedWords) {
   EXPECT_EQ((*r)["unmatched"], Json::array({"\"bratte fjell\""}));
 }
 
+// Issue 15, point 4: a typo that finds nothing is searched as the index's
+// own spelling of the word, and the answer says so; a replaced or retracted
+// case's words are no longer offered.
+TEST_F(SearchTest, ATypoIsSearchedAsTheIndexSpellsTheWord) {
+  put("flom", {{"title", "Bedre flomvarsling i bratte vassdrag"}});
+  put("bok", {{"summary", "Selvbetjent bibliotek med meråpent utlån."}});
+  auto r = node_->search(textQuery("flomvarslig"));
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ((*r)["corrections"],
+            Json::parse(R"([{"typed": "flomvarslig", "searched": "flomvarsling"}])"));
+  EXPECT_EQ(ids("flomvarslig"), std::vector<std::string>{"flom"});
+  EXPECT_NE((*r)["cases"][0]["snippet"].get<std::string>().find("[flomvarsling]"),
+            std::string::npos);
+  EXPECT_EQ(ids("biblotek"), std::vector<std::string>{"bok"});
+  auto exact = node_->search(textQuery("bibliotek"));
+  ASSERT_TRUE(exact.isOk());
+  EXPECT_TRUE((*exact)["corrections"].empty()) << "a word the index holds is not corrected";
+  put("bok", {{"summary", "Selvbetjent utlån av bøker."}});  // replaced: no "bibliotek"
+  EXPECT_TRUE(ids("biblotek").empty());
+  ASSERT_TRUE(node_->retractCase({node_->id(), "flom"}).isOk());
+  EXPECT_TRUE(ids("flomvarslig").empty());
+  // "skile" is one edit from "skule" and from "skole". Two cases said "skule"
+  // before they were replaced; had their words stayed in the spelling list,
+  // the more frequent "skule" would win and find nothing.
+  put("nyn1", {{"summary", "Skule i Vågå."}});
+  put("nyn2", {{"summary", "Skule i Lom."}});
+  put("nyn1", {{"summary", "Barnehage i Vågå."}});
+  put("nyn2", {{"summary", "Barnehage i Lom."}});
+  put("bm", {{"summary", "Skole i Skjåk."}});
+  EXPECT_EQ(ids("skile"), std::vector<std::string>{"bm"});
+}
+
 }  // namespace
 }  // namespace allmenning
