@@ -141,7 +141,7 @@ void queries(search::SearchIndex& idx) {
     f.limit = 20;
     auto r = idx.query(text, f);
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    if (r.isOk()) hits += r->items.size();
+    if (r.isOk()) hits += r->page.items.size();
   }
   std::sort(ms.begin(), ms.end());
   std::printf(

@@ -51,15 +51,32 @@ std::string countLine(size_t shown, size_t total, size_t offset) {
 
 void printRows(std::ostream& out, const Json& page) {
   const Json& rows = page["cases"];
+  if (page.contains("corrections") && !page["corrections"].empty()) {
+    std::string typed, searched;
+    for (const auto& c : page["corrections"]) {
+      typed += (typed.empty() ? "" : ", ") + shown(c["typed"]);
+      searched += (searched.empty() ? "" : ", ") + shown(c["searched"]);
+    }
+    out << "no match for " << typed << "; showing results for " << searched << "\n";
+  }
   for (const auto& r : rows) {
-    out << shown(r["case"]) << "\n    " << shown(r["title"]) << "\n    " << whoText(r) << " | "
-        << shown(r["procedure"]) << " | " << shown(r["status"]) << " | updated "
-        << shown(r["updated"]) << "\n";
+    out << shown(r["case"]) << (r.value("partial", false) ? "  (holds some of the words)" : "")
+        << "\n    " << shown(r["title"]) << "\n    " << whoText(r) << " | " << shown(r["procedure"])
+        << " | " << shown(r["status"]) << " | updated " << shown(r["updated"]) << "\n";
     if (r.contains("snippet") && !r["snippet"].get<std::string>().empty()) {
       out << "    " << shown(r["snippet"]) << "\n";
     }
   }
   out << countLine(rows.size(), page["total"].get<size_t>(), page["offset"].get<size_t>()) << "\n";
+  if (page.contains("full") && page["full"].get<size_t>() < page["total"].get<size_t>()) {
+    size_t full = page["full"].get<size_t>();
+    out << full << (full == 1 ? " holds" : " hold") << " every word\n";
+  }
+  if (page.contains("unmatched") && !page["unmatched"].empty()) {
+    std::string names;
+    for (const auto& w : page["unmatched"]) names += (names.empty() ? "" : ", ") + shown(w);
+    out << "no case holds: " << names << "\n";
+  }
 }
 
 }  // namespace

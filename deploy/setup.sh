@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   python3 python3-jsonschema
   libboost-dev libsodium-dev librocksdb-dev capnproto libcapnp-dev
-  libgtest-dev libgmock-dev libxapian-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libxapian-dev libicu-dev nlohmann-json3-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev
   iproute2  # `ip netns` for the partition tests (tests/net)
   # The Debian package and its tests (deploy/package.sh, tests/deploy/):

@@ -218,22 +218,32 @@ Result<Json> Node::searchRow(const CaseKey& key, const std::string& text, Json* 
 }
 
 Result<Json> Node::textSearch(const SearchFilter& filter) {
-  Result<Page<search::Hit>> hits = Page<search::Hit>{};
+  Result<search::Answer> answer = search::Answer{};
   {
     std::lock_guard lock(indexMu_);
     ALM_RETURN_IF_ERROR(useIndexLocked([&] {
-      hits = index_->query(filter.text, filter);
-      return hits.status();
+      answer = index_->query(filter.text, filter);
+      return answer.status();
     }));
   }
   Json rows = Json::array();
-  for (const auto& hit : hits->items) {
-    auto row = searchRow(hit.key, filter.text);
+  for (const auto& hit : answer->page.items) {
+    auto row = searchRow(hit.key, filter.text.empty() ? "" : answer->searched);
     if (!row.isOk()) return row.status();
     if (!filter.text.empty()) (*row)["score"] = hit.score;
+    if (hit.partial) (*row)["partial"] = true;
     rows.push_back(std::move(*row));
   }
-  return searchPage(filter, hits->total, std::move(rows));
+  Json page = searchPage(filter, answer->page.total, std::move(rows));
+  if (!filter.text.empty()) {
+    page["full"] = answer->full;
+    page["unmatched"] = answer->unmatched;
+    page["corrections"] = Json::array();
+    for (const auto& [typed, searched] : answer->corrections) {
+      page["corrections"].push_back(Json{{"typed", typed}, {"searched", searched}});
+    }
+  }
+  return page;
 }
 
 Result<Json> Node::search(const SearchFilter& filter) {

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "protocol/bytes.h"
+#include "search/letters.h"
 #include "search/text.h"
 
 namespace allmenning::search {
@@ -27,13 +28,24 @@ constexpr Xapian::termcount kPartyWeight = 2;  // buyer and supplier names
 // this; a longer run of letters in someone's text is skipped, not allowed to
 // make the whole case unindexable.
 constexpr size_t kMaxWordBytes = 100;
+// Shorter words are not offered as spellings: too many are one edit apart.
+constexpr size_t kMinSpellingBytes = 4;
 
-void indexText(Xapian::Document& doc, const std::string& text, Xapian::termcount weight) {
+// Stems carry their positions, for phrase queries; each text starts
+// kFieldGap positions after the last, so no phrase spans two fields.
+constexpr Xapian::termpos kFieldGap = 100;
+
+void indexText(Xapian::Document& doc, const std::string& text, Xapian::termcount weight,
+               Xapian::termpos& pos) {
+  pos += kFieldGap;
   for (const Word& w : words(text)) {
+    ++pos;
     if (w.lower.size() > kMaxWordBytes) continue;
     std::string s = stem(w.lower);
-    doc.add_term(kStem + s, weight);
+    doc.add_posting(kStem + s, pos, weight);
+    if (w.lower.size() >= kMinSpellingBytes) doc.add_boolean_term(kWord + w.lower);
     for (const std::string& head : compoundHeads(s)) doc.add_term(kHead + head, weight);
+    for (const std::string& f : foldings(w.lower)) doc.add_term(kFolded + stem(f), weight);
   }
 }
 
@@ -51,11 +63,12 @@ std::string textOf(const Json& record, const char* field) {
   return out;
 }
 
-void indexParties(Xapian::Document& doc, const Json& record, const char* field) {
+void indexParties(Xapian::Document& doc, const Json& record, const char* field,
+                  Xapian::termpos& pos) {
   auto it = record.find(field);
   if (it == record.end() || !it->is_array()) return;
   for (const auto& party : *it) {
-    if (party.contains("name")) indexText(doc, party["name"].get<std::string>(), kPartyWeight);
+    if (party.contains("name")) indexText(doc, party["name"].get<std::string>(), kPartyWeight, pos);
     if (party.contains("kommunenummer")) {
       doc.add_boolean_term(kKommuneTerm + party["kommunenummer"].get<std::string>());
     }
@@ -121,9 +134,10 @@ Xapian::Document caseDocument(const CaseKey& key, const Json& record, int64_t ti
   doc.add_boolean_term(kIdTerm + keyText);
   doc.add_value(kKeySlot, keyText);
   doc.add_value(kUpdatedSlot, Xapian::sortable_serialise(static_cast<double>(timestampMs)));
-  for (const Field& f : kTextFields) indexText(doc, textOf(record, f.name), f.weight);
-  indexParties(doc, record, "buyers");
-  indexParties(doc, record, "suppliers");
+  Xapian::termpos pos = 0;
+  for (const Field& f : kTextFields) indexText(doc, textOf(record, f.name), f.weight, pos);
+  indexParties(doc, record, "buyers", pos);
+  indexParties(doc, record, "suppliers", pos);
   addFilterTerms(doc, key, record, timestampMs);
   return doc;
 }

@@ -17,6 +17,8 @@ namespace allmenning::search {
 // are boolean filters and carry no weight.
 inline constexpr char kStem[] = "Z";
 inline constexpr char kHead[] = "H";
+inline constexpr char kWord[] = "W";    // each word as written, for the spelling list
+inline constexpr char kFolded[] = "F";  // stems of the ASCII spellings of æ/ø/å words
 inline constexpr char kIdTerm[] = "Q";
 inline constexpr char kAuthorTerm[] = "XA";
 inline constexpr char kCpvTerm[] = "XC";  // every prefix of every CPV code

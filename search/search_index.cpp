@@ -7,6 +7,8 @@
 #include "protocol/case_json.h"
 #include "protocol/records.h"
 #include "search/case_document.h"
+#include "search/letters.h"
+#include "search/query_text.h"
 
 namespace allmenning::search {
 namespace {
@@ -14,9 +16,11 @@ namespace {
 namespace fs = std::filesystem;
 
 // Bump when documents change shape: an index of another version is rebuilt.
-constexpr char kFormat[] = "allmenning-search-2";
+constexpr char kFormat[] = "allmenning-search-5";
 constexpr char kFormatKey[] = "format";
 constexpr double kHeadWeight = 0.5;
+constexpr double kFoldWeight = 0.4;
+constexpr unsigned kMaxSpellingEdits = 2;  // Xapian's default  // below a head: the letters differ
 
 std::string seqKey(const PublicKey& author) { return "seq:" + toHex(author); }
 
@@ -52,14 +56,53 @@ auto catchXapian(const std::string& dir, const std::string& what, bool& damaged,
   }
 }
 
-// The words of `text` joined by `op`, each word as its stem or, at lower
-// weight, as the head of a compound.
+// One way a query word can match a case: a term, and the weight of a match
+// against a match of the word as typed (1).
+struct Alternative {
+  std::string term;
+  double weight = 1;
+};
+
+// The alternatives of one lowercased query word: its stem; the stem as the
+// head of a compound; and its æ/ø/å folding (letters.h): a word typed in
+// ASCII matches the folded terms of cases, a word typed with æ/ø/å matches
+// cases that spell it in ASCII. Every other way of matching a word goes here.
+std::vector<Alternative> alternatives(const std::string& word) {
+  std::string s = stem(word);
+  std::vector<Alternative> out{{kStem + s, 1}, {kHead + s, kHeadWeight}};
+  std::vector<std::string> folded = foldings(word);
+  if (folded.empty()) out.push_back({kFolded + s, kFoldWeight});
+  for (const std::string& f : folded) {
+    out.push_back({kStem + stem(f), kFoldWeight});
+    out.push_back({kFolded + stem(f), kFoldWeight});
+  }
+  return out;
+}
+
+// A query word: any of its alternatives, each at its weight.
+Xapian::Query wordQuery(const std::string& word) {
+  std::vector<Xapian::Query> each;
+  for (const Alternative& a : alternatives(word)) {
+    Xapian::Query t(a.term);
+    each.push_back(a.weight == 1 ? t : Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, t, a.weight));
+  }
+  return Xapian::Query(Xapian::Query::OP_OR, each.begin(), each.end());
+}
+
+// A part of a query (query_text.h): a word with its alternatives, or a
+// phrase: the stems of its words, in order and next to each other.
+Xapian::Query partQuery(const QueryPart& p) {
+  if (!p.phrase) return wordQuery(p.words[0]);
+  std::vector<Xapian::Query> stems;
+  for (const std::string& w : p.words) stems.emplace_back(kStem + stem(w));
+  return Xapian::Query(Xapian::Query::OP_PHRASE, stems.begin(), stems.end(),
+                       static_cast<Xapian::termcount>(stems.size()));
+}
+
+// The words of `text` joined by `op`.
 Xapian::Query wordsQuery(const std::string& text, Xapian::Query::op op) {
   std::vector<Xapian::Query> each;
-  for (const std::string& s : queryStems(text)) {
-    Xapian::Query head(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(kHead + s), kHeadWeight);
-    each.emplace_back(Xapian::Query::OP_OR, Xapian::Query(kStem + s), head);
-  }
+  for (const std::string& w : queryWords(text)) each.push_back(wordQuery(w));
   return Xapian::Query(op, each.begin(), each.end());
 }
 
@@ -176,13 +219,31 @@ Status SearchIndex::putCase(const Entry& e) {
   auto record = decodeCase(*e.payload);
   if (!record.isOk()) return record.status();
   CaseKey key{e.header.author, (*record)["id"].get<std::string>()};
-  db_.replace_document(kIdTerm + caseKeyText(key), caseDocument(key, *record, e.header.timestamp));
+  std::string idTerm = kIdTerm + caseKeyText(key);
+  forgetSpellings(idTerm);
+  Xapian::Document doc = caseDocument(key, *record, e.header.timestamp);
+  for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+    if ((*t).starts_with(kWord)) db_.add_spelling((*t).substr(1));
+  }
+  db_.replace_document(idTerm, doc);
   return Status::ok();
 }
 
 Status SearchIndex::removeCase(const PublicKey& author, const std::string& id) {
-  db_.delete_document(kIdTerm + caseKeyText(CaseKey{author, id}));
+  std::string idTerm = kIdTerm + caseKeyText(CaseKey{author, id});
+  forgetSpellings(idTerm);
+  db_.delete_document(idTerm);
   return Status::ok();
+}
+
+// The spelling list counts, per word, the live cases that hold it: a case
+// replaced or removed takes its words' counts with it.
+void SearchIndex::forgetSpellings(const std::string& idTerm) {
+  for (auto d = db_.postlist_begin(idTerm); d != db_.postlist_end(idTerm); ++d) {
+    for (auto t = db_.termlist_begin(*d); t != db_.termlist_end(*d); ++t) {
+      if ((*t).starts_with(kWord)) db_.remove_spelling((*t).substr(1));
+    }
+  }
 }
 
 Result<uint64_t> SearchIndex::appliedSeq(const PublicKey& author) const {
@@ -206,32 +267,99 @@ Status SearchIndex::commit() {
   });
 }
 
-Result<Page<Hit>> SearchIndex::query(const std::string& text, const SearchFilter& filter) const {
-  return guarded("searching", [&]() -> Result<Page<Hit>> {
-    Xapian::Enquire enquire(db_);
-    bool words = !search::words(text).empty();
-    enquire.set_query(
-        Xapian::Query(Xapian::Query::OP_FILTER,
-                      words ? wordsQuery(text, Xapian::Query::OP_AND) : Xapian::Query::MatchAll,
-                      filterQuery(filter, filter.year)));
-    enquire.set_weighting_scheme(Xapian::BM25Weight());
-    if (words) {
-      enquire.set_sort_by_relevance_then_value(kKeySlot, false);
-    } else {
-      enquire.set_sort_by_value_then_relevance(kUpdatedSlot, true);
+Result<Answer> SearchIndex::query(const std::string& text, const SearchFilter& filter) const {
+  return guarded("searching", [&]() -> Result<Answer> {
+    QueryText q = parseQuery(text);
+    auto first = answer(q, filter);
+    if (first.isOk()) first->searched = text;
+    if (!first.isOk() || first->full > 0) return first;
+    // Nothing holds every word: try the index's own spelling of each loose
+    // word, and show that answer when it finds full matches.
+    std::vector<std::pair<std::string, std::string>> corrections;
+    for (QueryPart& p : q.parts) {
+      if (p.phrase) continue;
+      std::string better = db_.get_spelling_suggestion(p.words[0], kMaxSpellingEdits);
+      if (better.empty() || better == p.words[0]) continue;
+      corrections.emplace_back(p.words[0], better);
+      p = QueryPart{{better}, false, better};
     }
-    // Checking every document makes the match count exact, not estimated.
-    Xapian::MSet mset =
-        enquire.get_mset(static_cast<Xapian::doccount>(filter.offset),
-                         static_cast<Xapian::doccount>(filter.limit), db_.get_doccount());
-    Page<Hit> out{{}, mset.get_matches_estimated()};
-    for (auto it = mset.begin(); it != mset.end(); ++it) {
-      auto key = parseCaseKeyText(it.get_document().get_data());
-      if (!key) return damage("a document without a case key");
-      out.items.push_back({std::move(*key), it.get_weight()});
+    if (corrections.empty()) return first;
+    auto second = answer(q, filter);
+    if (!second.isOk() || second->full == 0) return first;
+    second->corrections = std::move(corrections);
+    second->searched.clear();
+    for (const QueryPart& p : q.parts) second->searched += p.shown + " ";
+    for (const std::string& w : q.excluded) second->searched += "-" + w + " ";
+    return second;
+  });
+}
+
+// Called with the mutex held.
+Result<Answer> SearchIndex::answer(const QueryText& q, const SearchFilter& filter) const {
+  {
+    Xapian::Query filters = filterQuery(filter, filter.year);
+    Xapian::Query excluded = Xapian::Query::MatchNothing;
+    for (const std::string& w : q.excluded) excluded |= wordQuery(w);
+    auto within = [&](const Xapian::Query& wanted) {
+      return Xapian::Query(Xapian::Query::OP_FILTER,
+                           Xapian::Query(Xapian::Query::OP_AND_NOT, wanted, excluded), filters);
+    };
+    std::vector<Xapian::Query> parts;
+    for (const QueryPart& p : q.parts) parts.push_back(partQuery(p));
+    Xapian::Query all(Xapian::Query::OP_AND, parts.begin(), parts.end());
+    if (parts.empty()) all = Xapian::Query::MatchAll;
+
+    Answer out;
+    bool ranked = !parts.empty();
+    ALM_RETURN_IF_ERROR(
+        collect(within(all), ranked, false, filter.offset, filter.limit, out.page, out.full));
+    if (parts.size() > 1) {
+      // Cases holding some parts but not all, after every full match.
+      Xapian::Query some(Xapian::Query::OP_OR, parts.begin(), parts.end());
+      size_t skip = filter.offset > out.full ? filter.offset - out.full : 0;
+      size_t partial = 0;
+      ALM_RETURN_IF_ERROR(collect(within(Xapian::Query(Xapian::Query::OP_AND_NOT, some, all)), true,
+                                  true, skip, filter.limit - out.page.items.size(), out.page,
+                                  partial));
+      out.page.total = out.full + partial;
+    }
+    if (out.full == 0) {
+      for (size_t i = 0; i < parts.size(); ++i) {
+        Xapian::Enquire one(db_);
+        // Without the exclusions: the part itself matches nothing.
+        one.set_query(Xapian::Query(Xapian::Query::OP_FILTER, parts[i], filters));
+        if (one.get_mset(0, 0, 1).get_matches_lower_bound() == 0) {
+          out.unmatched.push_back(q.parts[i].shown);
+        }
+      }
     }
     return out;
-  });
+  }
+}
+
+// Called with the mutex held: appends the hits of `query` from `offset`,
+// at most `limit`, to `page`, and sets `total` to how many match in all.
+Status SearchIndex::collect(const Xapian::Query& query, bool ranked, bool partial, size_t offset,
+                            size_t limit, Page<Hit>& page, size_t& total) const {
+  Xapian::Enquire enquire(db_);
+  enquire.set_query(query);
+  enquire.set_weighting_scheme(Xapian::BM25Weight());
+  if (ranked) {
+    enquire.set_sort_by_relevance_then_value(kKeySlot, false);
+  } else {
+    enquire.set_sort_by_value_then_relevance(kUpdatedSlot, true);
+  }
+  // Checking every document makes the match count exact, not estimated.
+  Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset),
+                                       static_cast<Xapian::doccount>(limit), db_.get_doccount());
+  total = mset.get_matches_estimated();
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    auto key = parseCaseKeyText(it.get_document().get_data());
+    if (!key) return damage("a document without a case key");
+    page.items.push_back({std::move(*key), it.get_weight(), partial});
+  }
+  page.total = total;
+  return Status::ok();
 }
 
 Result<std::vector<Similar>> SearchIndex::similar(const std::string& text,
@@ -267,15 +395,22 @@ Result<std::vector<Similar>> SearchIndex::similar(const std::string& text,
 }
 
 std::function<bool(const Word&)> SearchIndex::matcher(const std::string& text) {
-  std::vector<std::string> stems = queryStems(text);
-  return [stems](const Word& w) {
-    std::string s = stem(w.lower);
-    for (const std::string& q : stems) {
-      if (s == q) return true;
-      auto heads = compoundHeads(s);
-      if (std::find(heads.begin(), heads.end(), q) != heads.end()) return true;
+  // A word of the text is marked when it would match one of the query's
+  // alternatives: the stem and heads of the word, and its folded stems.
+  std::vector<std::string> wanted;
+  for (const QueryPart& p : parseQuery(text).parts) {
+    for (const std::string& w : p.words) {
+      for (const Alternative& a : alternatives(w)) wanted.push_back(a.term);
     }
-    return false;
+  }
+  return [wanted](const Word& w) {
+    std::string s = stem(w.lower);
+    std::vector<std::string> held{kStem + s};
+    for (const std::string& h : compoundHeads(s)) held.push_back(kHead + h);
+    for (const std::string& f : foldings(w.lower)) held.push_back(kFolded + stem(f));
+    return std::any_of(held.begin(), held.end(), [&](const std::string& t) {
+      return std::find(wanted.begin(), wanted.end(), t) != wanted.end();
+    });
   };
 }
 

@@ -32,6 +32,7 @@
 
 #include "protocol/entry.h"
 #include "protocol/status.h"
+#include "search/query_text.h"
 #include "search/text.h"
 #include "storage/store.h"
 
@@ -39,7 +40,22 @@ namespace allmenning::search {
 
 struct Hit {
   CaseKey key;
-  double score = 0;  // BM25; comparable within one query only
+  double score = 0;      // BM25; comparable within one query only
+  bool partial = false;  // holds some parts of the query, not all
+};
+
+// The answer to a text query.
+struct Answer {
+  Page<Hit> page;   // full matches first, then partial ones
+  size_t full = 0;  // how many of page.total hold every part
+  // The parts (query_text.h: words as typed, "phrases" quoted) that no case
+  // under the filters holds; filled when no case holds every part.
+  std::vector<std::string> unmatched;
+  // When no case held every word as typed and the index's own spelling of
+  // some words found full matches: each word typed and the word searched
+  // instead. The answer is then the one for the corrected words.
+  std::vector<std::pair<std::string, std::string>> corrections;
+  std::string searched;  // the query the answer is for, to mark snippets by
 };
 
 // A case like a described need: its BM25 weight against the need's words,
@@ -78,11 +94,14 @@ class SearchIndex {
   // Makes what was applied durable. Searches see it before.
   Status commit();
 
-  // Live cases containing every word of `text` (stems, or compound heads
-  // at half weight) and every filter term, best first; ties by case key.
-  // Without words: every case matching the filters, most recent first.
-  // At most filter.limit hits after filter.offset, and the exact total.
-  Result<Page<Hit>> query(const std::string& text, const SearchFilter& filter) const;
+  // Live cases matching the filters and `text` (query_text.h): first those
+  // holding every part of it (each word as its stem, a compound head at half
+  // weight, an æ/ø/å folding lower), best first, ties by case key; then
+  // those holding only some parts, ranked the same way; none holding an
+  // excluded word. Without parts: every case matching the filters, most
+  // recent first. At most filter.limit hits after filter.offset, the exact
+  // total, and the parts that match nothing.
+  Result<Answer> query(const std::string& text, const SearchFilter& filter) const;
   // Cases sharing any word of `text` (any one is enough; more and rarer
   // words weigh more) or any of `cpvPrefixes`, best text match first; at
   // most `limit`. A case that shares only a CPV prefix has weight 0.
@@ -103,6 +122,10 @@ class SearchIndex {
   template <typename F>
   auto guarded(const std::string& what, F&& body) const -> decltype(body());
   Status damage(const std::string& what) const;
+  Result<Answer> answer(const QueryText& q, const SearchFilter& filter) const;
+  void forgetSpellings(const std::string& idTerm);
+  Status collect(const Xapian::Query& query, bool ranked, bool partial, size_t offset, size_t limit,
+                 Page<Hit>& page, size_t& total) const;
   Status putCase(const Entry& e);
   Status removeCase(const PublicKey& author, const std::string& id);
 

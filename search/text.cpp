@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "search/letters.h"
+
 namespace allmenning::search {
 namespace {
 
@@ -44,6 +46,7 @@ std::vector<Word> words(std::string_view text) {
       Xapian::Unicode::append_utf8(w.lower, Xapian::Unicode::tolower(*it));
       ++it;
     }
+    w.lower = nfc(w.lower);  // a letter and its combining mark become one
     w.end = it == end ? text.size() : static_cast<size_t>(it.raw() - base);
     out.push_back(std::move(w));
   }
@@ -79,15 +82,21 @@ bool isStopword(const std::string& lowerWord) {
   return std::find(std::begin(kStopwords), std::end(kStopwords), lowerWord) != std::end(kStopwords);
 }
 
-std::vector<std::string> queryStems(std::string_view text) {
+std::vector<std::string> queryWords(std::string_view text) {
   std::vector<Word> all = words(text);
   std::vector<std::string> out;
   for (const Word& w : all) {
-    if (!isStopword(w.lower)) out.push_back(stem(w.lower));
+    if (!isStopword(w.lower)) out.push_back(w.lower);
   }
   if (out.empty()) {
-    for (const Word& w : all) out.push_back(stem(w.lower));
+    for (const Word& w : all) out.push_back(w.lower);
   }
+  return out;
+}
+
+std::vector<std::string> queryStems(std::string_view text) {
+  std::vector<std::string> out;
+  for (const std::string& w : queryWords(text)) out.push_back(stem(w));
   return out;
 }
 

@@ -29,7 +29,8 @@ struct Word {
   size_t end = 0;
 };
 
-// Words of `text` in order: runs of letters and digits, lowercased.
+// Words of `text` in order: runs of letters and digits, lowercased, in
+// Unicode NFC (letters.h).
 std::vector<Word> words(std::string_view text);
 
 // The Norwegian Snowball stem of a lowercased word, without a final doubled
@@ -42,8 +43,11 @@ std::vector<std::string> compoundHeads(const std::string& stemmed);
 // True for the small words a query leaves out ("og", "i", "på", ...).
 bool isStopword(const std::string& lowerWord);
 
-// The stems a query for `text` asks for: every word's but the stopwords',
-// unless that leaves none.
+// The words a query for `text` asks for, lowercased: every word but the
+// stopwords, unless that leaves none.
+std::vector<std::string> queryWords(std::string_view text);
+
+// The stems of queryWords(text).
 std::vector<std::string> queryStems(std::string_view text);
 
 // Whether `text` holds every word of a query (`stems`, from queryStems) as
