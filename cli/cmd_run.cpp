@@ -99,6 +99,9 @@ int serveCommand(Node& node, const std::string& home, const Logger& log,
 Result<RuntimeOptions> runtimeOptions(Node& node, const LogSink& log, ServiceNotifier& notifier) {
   RuntimeOptions options;
   applyLimits(node.config().limits, options.p2p);
+  ALM_RETURN_IF_ERROR(node.store().setMaxVouchedPerVoucher(
+      node.config().limits.maxVouchedPerVoucher,
+      [log](std::string_view line) { log(LogLevel::kWarn, "trust " + std::string(line)); }));
   auto peers = node.peers();
   if (!peers.isOk()) return peers.status();
   options.p2p.peers = std::move(*peers);

@@ -50,7 +50,9 @@ std::vector<ConfigChange> configChanges(const Config& before, const Config& afte
   for (const LimitKey& k : limitKeys()) {
     uint64_t a = before.limits.*k.field, b = after.limits.*k.field;
     if (a != b) {
-      out.push_back({std::string("limits.") + k.name, std::to_string(a), std::to_string(b), true});
+      // The vouch cap is given to the store at start (cmd_run.cpp).
+      const bool live = k.field != &Limits::maxVouchedPerVoucher;
+      out.push_back({std::string("limits.") + k.name, std::to_string(a), std::to_string(b), live});
     }
   }
   for (const auto& [key, address] : before.peers) {

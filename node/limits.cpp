@@ -6,6 +6,7 @@
 
 #include "node/net/p2p_node.h"
 #include "storage/open_files.h"
+#include "storage/store.h"
 
 namespace allmenning {
 namespace {
@@ -15,7 +16,7 @@ constexpr uint64_t kDayMs = kDay * 1000;
 
 constexpr uint64_t kManyPerSecond = 1'000'000;
 
-constexpr std::array<LimitKey, 22> kKeys{{
+constexpr std::array<LimitKey, 23> kKeys{{
     {"max_peers", &Limits::maxPeers, 1, 10'000, "open peer sessions, both directions"},
     {"max_unaccepted_peers", &Limits::maxUnacceptedPeers, 0, 10'000,
      "of those, inbound sessions of keys this node does not accept"},
@@ -59,6 +60,8 @@ constexpr std::array<LimitKey, 22> kKeys{{
      "how long a peer that broke the protocol is refused (0: never)"},
     {"reconnect_max_ms", &Limits::reconnectMaxMs, 100, kDayMs,
      "longest wait between dials of a configured peer"},
+    {"max_vouched_per_voucher", &Limits::maxVouchedPerVoucher, 1, 10'000'000,
+     "keys the vouches of one voucher admit; later vouches admit no one"},
 }};
 
 using std::chrono::milliseconds;
@@ -94,6 +97,7 @@ Limits defaultLimits() {
   l.replyBytesPerSecond = c.replyBytesPerSecond;
   l.banSeconds = static_cast<uint64_t>(p.banTime.count() / 1000);
   l.reconnectMaxMs = static_cast<uint64_t>(p.reconnectMax.count());
+  l.maxVouchedPerVoucher = Store::kDefaultMaxVouched;
   return l;
 }
 

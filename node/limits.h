@@ -41,6 +41,7 @@ struct Limits {
   uint64_t replyBytesPerSecond = 0;      // bytes of replies one peer may cost per second
   uint64_t banSeconds = 0;               // a peer that broke the protocol is refused this long
   uint64_t reconnectMaxMs = 0;           // longest wait between dials of a configured peer
+  uint64_t maxVouchedPerVoucher = 0;     // keys one voucher's vouches admit (Store)
 };
 
 // One key of the [limits] table and the values it may take.

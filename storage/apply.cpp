@@ -68,6 +68,7 @@ class Store::Writer {
     std::lock_guard lock(s_.stateMu_);
     s_.frozen_.insert(newlyFrozen_.begin(), newlyFrozen_.end());
     for (const auto& [vouchee, voucher] : newVouches_) s_.vouchers_[vouchee].insert(voucher);
+    for (const auto& [voucher, vouchee] : vouchOrder_) s_.admitLocked(voucher, vouchee);
     return Status::ok();
   }
 
@@ -82,9 +83,31 @@ class Store::Writer {
     if (s_.accepts(author)) return true;
     auto [begin, end] = newVouches_.equal_range(author);
     for (auto it = begin; it != end; ++it) {
-      if (s_.trusts(it->second)) return true;
+      if (s_.trusts(it->second) && admitted(it->second, author)) return true;
     }
     return false;
+  }
+
+  // Whether the vouch of `voucher` for `vouchee` admits it, counting the
+  // keys this batch's earlier vouches of `voucher` admit.
+  bool admitted(const PublicKey& voucher, const PublicKey& vouchee) const {
+    auto it = batchAdmitted_.find(voucher);
+    if (it != batchAdmitted_.end() && it->second.count(vouchee)) return true;
+    std::lock_guard lock(s_.stateMu_);
+    return s_.admitsLocked(voucher, vouchee);
+  }
+
+  // Records what a vouch of this batch admits: the voucher's stored
+  // admitted keys plus this batch's, up to the cap (Store::admitLocked
+  // decides the same at commit).
+  void noteVouch(const PublicKey& voucher, const PublicKey& vouchee) {
+    vouchOrder_.emplace_back(voucher, vouchee);
+    std::set<PublicKey>& mine = batchAdmitted_[voucher];
+    std::lock_guard lock(s_.stateMu_);
+    if (s_.admitsLocked(voucher, vouchee) || mine.count(vouchee)) return;
+    auto stored = s_.admitted_.find(voucher);
+    const size_t n = (stored == s_.admitted_.end() ? 0 : stored->second.size()) + mine.size();
+    if (n < s_.maxVouched_) mine.insert(vouchee);
   }
 
   // A second valid entry at a stored seq: the stored one and `e` are the
@@ -157,6 +180,7 @@ class Store::Writer {
         if (!v.isOk()) return v.status();
         batch_.Put(s_.cf_->vouches, keys::vouch(v->key, h.author), keys::seqValue(h.seq));
         newVouches_.emplace(v->key, h.author);
+        noteVouch(h.author, v->key);
         return Status::ok();
       }
       default:
@@ -235,7 +259,9 @@ class Store::Writer {
   std::vector<Entry> stored_;  // in input order, for the stored listener
   std::map<std::pair<Kind, std::string>, CaseState> records_;  // (kind, keys::caseKey)
   std::set<PublicKey> newlyFrozen_;
-  std::multimap<PublicKey, PublicKey> newVouches_;  // vouchee -> voucher
+  std::multimap<PublicKey, PublicKey> newVouches_;           // vouchee -> voucher
+  std::vector<std::pair<PublicKey, PublicKey>> vouchOrder_;  // (voucher, vouchee), in order
+  std::map<PublicKey, std::set<PublicKey>> batchAdmitted_;   // voucher -> keys it admits here
 };
 
 Result<std::vector<ApplyOutcome>> Store::apply(std::vector<Entry> entries, bool sync,

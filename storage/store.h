@@ -282,6 +282,15 @@ class Store {
   // The latest vouch `voucher` signed for `vouchee`, if this node holds one.
   Result<std::optional<StoredVouch>> vouch(const PublicKey& vouchee,
                                            const PublicKey& voucher) const;
+  // One voucher admits at most `cap` keys: the first `cap` distinct keys it
+  // vouched for, in its log's order, the same before and after a restart.
+  // Later vouches are stored (the voucher's log goes on) but admit no one.
+  // `warn` gets one line per voucher at 80 % of the cap and one at the cap.
+  // Recomputes the admitted sets from the stored vouches.
+  static constexpr size_t kDefaultMaxVouched = 2'000;
+  Status setMaxVouchedPerVoucher(size_t cap, StoreProgress warn = {});
+  // The keys `voucher`'s vouches admit (at most the cap).
+  size_t admittedBy(const PublicKey& voucher) const;
 
   // Peers this node dials, sorted by key. add replaces the address.
   Status addPeer(const PeerAddress& peer);
@@ -370,6 +379,14 @@ class Store {
   std::set<PublicKey> trusted_;
   std::set<PublicKey> distrusted_;
   std::map<PublicKey, std::set<PublicKey>> vouchers_;  // vouchee -> vouchers
+  std::map<PublicKey, std::set<PublicKey>> admitted_;  // voucher -> vouchees it admits
+  size_t maxVouched_ = kDefaultMaxVouched;
+  StoreProgress vouchWarn_;
+  // Adds `vouchee` to what `voucher` admits when under the cap; warns as
+  // the cap comes near. stateMu_ held.
+  void admitLocked(const PublicKey& voucher, const PublicKey& vouchee);
+  bool admitsLocked(const PublicKey& voucher, const PublicKey& vouchee) const;
+  Result<std::set<PublicKey>> firstVouchees(const PublicKey& voucher) const;
 };
 
 }  // namespace allmenning

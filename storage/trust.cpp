@@ -35,7 +35,7 @@ Result<PublicKey> keyAt(std::string_view key, size_t offset, const std::string& 
 
 Status Store::loadTrust() {
   std::set<PublicKey> trusted, distrusted;
-  std::map<PublicKey, std::set<PublicKey>> vouchers;
+  std::map<PublicKey, std::set<PublicKey>> vouchers, vouchees;
   ALM_RETURN_IF_ERROR(scan(*db_, cf_->trust, [&](std::string_view k, std::string_view) -> Status {
     auto key = keyAt(k, 0, "trust");
     if (!key.isOk()) return key.status();
@@ -56,13 +56,78 @@ Status Store::loadTrust() {
       return Status::corruption("vouches: malformed key");
     }
     vouchers[*vouchee].insert(*voucher);
+    vouchees[*voucher].insert(*vouchee);
     return Status::ok();
   }));
+  // The family holds no order, so a voucher over the cap has its log read
+  // for the first keys it vouched for.
+  for (auto& [voucher, keys] : vouchees) {
+    if (keys.size() <= maxVouched_) continue;
+    auto first = firstVouchees(voucher);
+    if (!first.isOk()) return first.status();
+    keys = std::move(*first);
+  }
   std::lock_guard lock(stateMu_);
   trusted_ = std::move(trusted);
   distrusted_ = std::move(distrusted);
   vouchers_ = std::move(vouchers);
+  admitted_.clear();
+  for (const auto& [voucher, keys] : vouchees) {
+    for (const PublicKey& key : keys) admitLocked(voucher, key);
+  }
   return Status::ok();
+}
+
+Result<std::set<PublicKey>> Store::firstVouchees(const PublicKey& voucher) const {
+  std::set<PublicKey> out;
+  auto head = this->head(voucher);
+  if (!head.isOk()) return head.status();
+  for (uint64_t seq = 1; seq <= head->seq && out.size() < maxVouched_; ++seq) {
+    auto e = entry(voucher, seq);
+    if (!e.isOk()) return e.status();
+    if (!*e || !(*e)->payload || (*e)->header.kind != Kind::kVouch) continue;
+    auto v = decodeVouch(*(*e)->payload);
+    if (!v.isOk()) return v.status();
+    out.insert(v->key);
+  }
+  return out;
+}
+
+Status Store::setMaxVouchedPerVoucher(size_t cap, StoreProgress warn) {
+  std::lock_guard writer(writeMu_);
+  {
+    std::lock_guard lock(stateMu_);
+    maxVouched_ = cap;
+    vouchWarn_ = std::move(warn);
+  }
+  return loadTrust();
+}
+
+size_t Store::admittedBy(const PublicKey& voucher) const {
+  std::lock_guard lock(stateMu_);
+  auto it = admitted_.find(voucher);
+  return it == admitted_.end() ? 0 : it->second.size();
+}
+
+void Store::admitLocked(const PublicKey& voucher, const PublicKey& vouchee) {
+  std::set<PublicKey>& keys = admitted_[voucher];
+  if (keys.size() >= maxVouched_ || !keys.insert(vouchee).second) return;
+  if (!vouchWarn_) return;
+  const size_t n = keys.size();
+  const std::string who = "voucher " + toHex(voucher).substr(0, 16) + " ";
+  const std::string cap = " of max_vouched_per_voucher = " + std::to_string(maxVouched_);
+  if (n == maxVouched_) {
+    vouchWarn_("warning: " + who + "has reached the cap: " + std::to_string(n) + cap +
+               "; its further vouches admit no one");
+  } else if (n == maxVouched_ * 8 / 10) {
+    vouchWarn_("warning: " + who + "admits " + std::to_string(n) + " keys, 80 %" + cap +
+               "; raise it if this voucher is a hub");
+  }
+}
+
+bool Store::admitsLocked(const PublicKey& voucher, const PublicKey& vouchee) const {
+  auto it = admitted_.find(voucher);
+  return it != admitted_.end() && it->second.count(vouchee) != 0;
 }
 
 Status Store::trust(const PublicKey& key, const std::string& name) {
@@ -125,7 +190,7 @@ bool Store::acceptsLocked(const PublicKey& author) const {
   auto it = vouchers_.find(author);
   if (it == vouchers_.end()) return false;
   for (const PublicKey& voucher : it->second) {
-    if (trusted_.count(voucher)) return true;
+    if (trusted_.count(voucher) && admitsLocked(voucher, author)) return true;
   }
   return false;
 }

@@ -80,8 +80,9 @@ TEST_F(LimitsTest, EveryKeyReachesTheNetworkShell) {
       "reconnect_max_ms = 2500\nmax_unaccepted_peers = 3\nmax_peers_per_address = 2\n"
       "max_peers_per_prefix = 5\nreserved_handshakes = 4\nmax_handshakes_per_prefix = 6\n"
       "connects_per_second_per_address = 11\nconnects_per_second_per_prefix = 12\n"
-      "handshakes_per_second = 13\nhello_timeout_ms = 700\n");
+      "handshakes_per_second = 13\nhello_timeout_ms = 700\nmax_vouched_per_voucher = 40000\n");
   ASSERT_TRUE(c.isOk()) << c.status().message();
+  EXPECT_EQ(c->limits.maxVouchedPerVoucher, 40'000u);  // for the store, not the shell
   P2PConfig p;
   applyLimits(c->limits, p);
   const AdmissionLimits& a = p.admission;
@@ -107,7 +108,7 @@ TEST_F(LimitsTest, EveryKeyReachesTheNetworkShell) {
   EXPECT_EQ(p.connection.replyBytesPerSecond, 5000u);
   EXPECT_EQ(p.banTime, 5000ms);
   EXPECT_EQ(p.reconnectMax, 2500ms);
-  EXPECT_EQ(limitKeys().size(), 22u);  // one line above per key
+  EXPECT_EQ(limitKeys().size(), 23u);  // one line above per key
 }
 
 TEST_F(LimitsTest, BadValuesAreRefusedByName) {

@@ -101,6 +101,54 @@ TEST_F(TrustTest, VouchOfADirectlyTrustedAuthorAdmitsOneLevel) {
   EXPECT_TRUE(verifyStore(*db.store).isOk());
 }
 
+// One voucher admits at most max_vouched_per_voucher keys: the first ones
+// it vouched for, also in the batch that carries the vouch, and the same
+// after a restart, though a repeated vouch moves the stored seq.
+TEST_F(TrustTest, AVoucherAdmitsAtMostTheCapTheFirstKeys) {
+  Db db;
+  std::vector<std::string> warnings;
+  auto warn = [&](std::string_view line) { warnings.emplace_back(line); };
+  ASSERT_TRUE(db.store->setMaxVouchedPerVoucher(5, warn).isOk());
+  SimAuthor county(net());
+  std::deque<SimAuthor> keys;
+  for (int i = 0; i < 8; ++i) keys.emplace_back(net());
+  ASSERT_TRUE(db.store->trust(county.id(), "County").isOk());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(db.apply(vouchFor(county, keys[i].id())), Outcome::kAccepted);
+  }
+  // Keys 3..7 in one batch, each with its first entry: 3 and 4 reach the cap.
+  std::vector<Entry> batch;
+  for (int i = 3; i < 8; ++i) {
+    batch.push_back(vouchFor(county, keys[i].id()));
+    batch.push_back(keys[i].next(1));
+  }
+  auto r = db.log->apply(std::move(batch));
+  ASSERT_TRUE(r.isOk());
+  for (int i = 3; i < 8; ++i) {
+    EXPECT_EQ((*r)[2 * (i - 3)].outcome, Outcome::kAccepted) << i;  // the vouch is stored
+    EXPECT_EQ((*r)[2 * (i - 3) + 1].outcome, i < 5 ? Outcome::kAccepted : Outcome::kUntrusted) << i;
+  }
+  // Vouching again for an admitted key takes no second place.
+  EXPECT_EQ(db.apply(vouchFor(county, keys[0].id())), Outcome::kAccepted);
+  auto check = [&] {
+    for (int i = 0; i < 8; ++i) EXPECT_EQ(db.store->accepts(keys[i].id()), i < 5) << i;
+    EXPECT_EQ(db.store->admittedBy(county.id()), 5u);
+  };
+  check();
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("80 %"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find("reached the cap"), std::string::npos) << warnings[1];
+  db.reopen();
+  ASSERT_TRUE(db.store->setMaxVouchedPerVoucher(5).isOk());
+  check();
+  EXPECT_EQ(db.store->vouchersOf(keys[7].id()), std::vector<PublicKey>{county.id()});
+  EXPECT_TRUE(verifyStore(*db.store).isOk());
+  // Raising the cap admits the next keys in the voucher's order.
+  ASSERT_TRUE(db.store->setMaxVouchedPerVoucher(6).isOk());
+  EXPECT_TRUE(db.store->accepts(keys[5].id()));
+  EXPECT_FALSE(db.store->accepts(keys[6].id()));
+}
+
 TEST_F(TrustTest, VerifyFindsADamagedVouchIndex) {
   Db db;
   SimAuthor county(net()), kommune(net());
