@@ -60,7 +60,10 @@ size_t fdCount(pid_t pid) {
   size_t n = 0;
   for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
        !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    ++n;
+    // Sockets only: the search index opens its table files when it first
+    // needs them, which is no connection left open.
+    std::error_code linkError;
+    n += fs::read_symlink(it->path(), linkError).string().starts_with("socket:");
   }
   return n;
 }

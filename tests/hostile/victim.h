@@ -23,7 +23,7 @@ pid_t pidOfRun(const std::string& home);
 uint64_t rssKiB(pid_t pid);
 // CPU time `pid` has used, user and system, in ms; 0 when unreadable.
 uint64_t cpuMs(pid_t pid);
-// Open file descriptors of `pid` (entries of /proc/<pid>/fd), or 0.
+// Open sockets of `pid` (entries of /proc/<pid>/fd that are sockets), or 0.
 size_t fdCount(pid_t pid);
 
 // Samples a process's RSS every 50 ms on its own thread, from construction
