@@ -41,11 +41,10 @@ void indexText(Xapian::Document& doc, const std::string& text, Xapian::termcount
   for (const Word& w : words(text)) {
     ++pos;
     if (w.lower.size() > kMaxWordBytes) continue;
-    std::string s = stem(w.lower);
-    doc.add_posting(kStem + s, pos, weight);
+    std::vector<std::string> terms = wordTerms(w.lower);
+    doc.add_posting(terms[0], pos, weight);
+    for (size_t i = 1; i < terms.size(); ++i) doc.add_term(terms[i], weight);
     if (w.lower.size() >= kMinSpellingBytes) doc.add_boolean_term(kWord + w.lower);
-    for (const std::string& head : compoundHeads(s)) doc.add_term(kHead + head, weight);
-    for (const std::string& f : foldings(w.lower)) doc.add_term(kFolded + stem(f), weight);
   }
 }
 
@@ -125,6 +124,14 @@ YearSpan caseYears(const Json& record, int64_t timestampMs) {
   }
   int first = from.value_or(*to);
   return {first, std::max(first, to.value_or(first))};
+}
+
+std::vector<std::string> wordTerms(const std::string& lowerWord) {
+  std::string s = stem(lowerWord);
+  std::vector<std::string> out{kStem + s};
+  for (const std::string& head : compoundHeads(s)) out.push_back(kHead + head);
+  for (const std::string& f : foldings(lowerWord)) out.push_back(kFolded + stem(f));
+  return out;
 }
 
 Xapian::Document caseDocument(const CaseKey& key, const Json& record, int64_t timestampMs) {

@@ -52,6 +52,12 @@ struct YearSpan {
 };
 YearSpan caseYears(const nlohmann::ordered_json& record, int64_t timestampMs);
 
+// The terms a case holds for one lowercased word of its text: first its
+// stem (indexed with the word's position), then the heads of that stem and
+// the stems of the word's æ/ø/å foldings. The index and the highlighter
+// both ask this, so a word is marked exactly when the index matched it.
+std::vector<std::string> wordTerms(const std::string& lowerWord);
+
 // The document of one version of a case.
 Xapian::Document caseDocument(const CaseKey& key, const nlohmann::ordered_json& record,
                               int64_t timestampMs);

@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 constexpr char kFormat[] = "allmenning-search-5";
 constexpr char kFormatKey[] = "format";
 constexpr double kHeadWeight = 0.5;
-constexpr double kFoldWeight = 0.4;
-constexpr unsigned kMaxSpellingEdits = 2;  // Xapian's default  // below a head: the letters differ
+constexpr double kFoldWeight = 0.4;        // below a head: the letters differ
+constexpr unsigned kMaxSpellingEdits = 2;  // Xapian's default
 
 std::string seqKey(const PublicKey& author) { return "seq:" + toHex(author); }
 
@@ -296,45 +296,43 @@ Result<Answer> SearchIndex::query(const std::string& text, const SearchFilter& f
 
 // Called with the mutex held.
 Result<Answer> SearchIndex::answer(const QueryText& q, const SearchFilter& filter) const {
-  {
-    Xapian::Query filters = filterQuery(filter, filter.year);
-    Xapian::Query excluded = Xapian::Query::MatchNothing;
-    for (const std::string& w : q.excluded) excluded |= wordQuery(w);
-    auto within = [&](const Xapian::Query& wanted) {
-      return Xapian::Query(Xapian::Query::OP_FILTER,
-                           Xapian::Query(Xapian::Query::OP_AND_NOT, wanted, excluded), filters);
-    };
-    std::vector<Xapian::Query> parts;
-    for (const QueryPart& p : q.parts) parts.push_back(partQuery(p));
-    Xapian::Query all(Xapian::Query::OP_AND, parts.begin(), parts.end());
-    if (parts.empty()) all = Xapian::Query::MatchAll;
+  Xapian::Query filters = filterQuery(filter, filter.year);
+  Xapian::Query excluded = Xapian::Query::MatchNothing;
+  for (const std::string& w : q.excluded) excluded |= wordQuery(w);
+  auto within = [&](const Xapian::Query& wanted) {
+    return Xapian::Query(Xapian::Query::OP_FILTER,
+                         Xapian::Query(Xapian::Query::OP_AND_NOT, wanted, excluded), filters);
+  };
+  std::vector<Xapian::Query> parts;
+  for (const QueryPart& p : q.parts) parts.push_back(partQuery(p));
+  Xapian::Query all(Xapian::Query::OP_AND, parts.begin(), parts.end());
+  if (parts.empty()) all = Xapian::Query::MatchAll;
 
-    Answer out;
-    bool ranked = !parts.empty();
-    ALM_RETURN_IF_ERROR(
-        collect(within(all), ranked, false, filter.offset, filter.limit, out.page, out.full));
-    if (parts.size() > 1) {
-      // Cases holding some parts but not all, after every full match.
-      Xapian::Query some(Xapian::Query::OP_OR, parts.begin(), parts.end());
-      size_t skip = filter.offset > out.full ? filter.offset - out.full : 0;
-      size_t partial = 0;
-      ALM_RETURN_IF_ERROR(collect(within(Xapian::Query(Xapian::Query::OP_AND_NOT, some, all)), true,
-                                  true, skip, filter.limit - out.page.items.size(), out.page,
-                                  partial));
-      out.page.total = out.full + partial;
-    }
-    if (out.full == 0) {
-      for (size_t i = 0; i < parts.size(); ++i) {
-        Xapian::Enquire one(db_);
-        // Without the exclusions: the part itself matches nothing.
-        one.set_query(Xapian::Query(Xapian::Query::OP_FILTER, parts[i], filters));
-        if (one.get_mset(0, 0, 1).get_matches_lower_bound() == 0) {
-          out.unmatched.push_back(q.parts[i].shown);
-        }
+  Answer out;
+  bool ranked = !parts.empty();
+  ALM_RETURN_IF_ERROR(
+      collect(within(all), ranked, false, filter.offset, filter.limit, out.page, out.full));
+  if (parts.size() > 1) {
+    // Cases holding some parts but not all, after every full match.
+    Xapian::Query some(Xapian::Query::OP_OR, parts.begin(), parts.end());
+    size_t skip = filter.offset > out.full ? filter.offset - out.full : 0;
+    size_t partial = 0;
+    ALM_RETURN_IF_ERROR(collect(within(Xapian::Query(Xapian::Query::OP_AND_NOT, some, all)), true,
+                                true, skip, filter.limit - out.page.items.size(), out.page,
+                                partial));
+    out.page.total = out.full + partial;
+  }
+  if (out.full == 0) {
+    for (size_t i = 0; i < parts.size(); ++i) {
+      Xapian::Enquire one(db_);
+      // Without the exclusions: the part itself matches nothing.
+      one.set_query(Xapian::Query(Xapian::Query::OP_FILTER, parts[i], filters));
+      if (one.get_mset(0, 0, 1).get_matches_lower_bound() == 0) {
+        out.unmatched.push_back(q.parts[i].shown);
       }
     }
-    return out;
   }
+  return out;
 }
 
 // Called with the mutex held: appends the hits of `query` from `offset`,
@@ -404,10 +402,7 @@ std::function<bool(const Word&)> SearchIndex::matcher(const std::string& text) {
     }
   }
   return [wanted](const Word& w) {
-    std::string s = stem(w.lower);
-    std::vector<std::string> held{kStem + s};
-    for (const std::string& h : compoundHeads(s)) held.push_back(kHead + h);
-    for (const std::string& f : foldings(w.lower)) held.push_back(kFolded + stem(f));
+    std::vector<std::string> held = wordTerms(w.lower);
     return std::any_of(held.begin(), held.end(), [&](const std::string& t) {
       return std::find(wanted.begin(), wanted.end(), t) != wanted.end();
     });
